@@ -1,0 +1,65 @@
+"""SOURCE spec strings: every command takes its input the same way.
+
+``synthetic:3`` (the default), ``kinect:0``, ``webcam:0``, or a path: an Azure
+Kinect ``.mkv``, a TUM RGB-D or ``record`` folder, a video file, an image
+folder, or a MOT16 ball-track ``.txt``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from edge_juggler.capture.base import Source
+from edge_juggler.errors import InputError
+
+DEFAULT_SOURCE = "synthetic:3"
+
+#: scheme -> "module:function" taking the text after the colon
+SCHEMES: dict[str, str] = {
+    "synthetic": "edge_juggler.sim.source:open_synthetic",
+    "kinect": "edge_juggler.capture.k4a:open_kinect",
+    "webcam": "edge_juggler.capture.video:open_webcam",
+}
+
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".mkv"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def _load(target: str):
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def open_source(spec: str | Path | None = None) -> Source:
+    """Open a source from a spec string or path; InputError if it cannot be."""
+    spec = DEFAULT_SOURCE if spec is None else str(spec)
+    scheme, sep, rest = spec.partition(":")
+    if sep and scheme in SCHEMES and not Path(spec).exists():
+        return _load(SCHEMES[scheme])(rest)
+    path = Path(spec)
+    if not path.exists():
+        raise InputError(
+            f"{spec}: no such file or directory (and not a known scheme: "
+            f"{', '.join(s + ':' for s in SCHEMES)})"
+        )
+    return _load(_path_opener(path))(path)
+
+
+def _path_opener(path: Path) -> str:
+    if path.is_dir():
+        if (path / "rgb.txt").exists() or (path / "depth.txt").exists():
+            return "edge_juggler.capture.tum:TumSource"
+        if any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir()):
+            return "edge_juggler.capture.video:ImageFolderSource"
+        raise InputError(f"{path}: folder is neither a TUM/record folder nor an image folder")
+    suffix = path.suffix.lower()
+    if suffix == ".mkv":
+        return "edge_juggler.capture.mkv:open_mkv"  # Azure Kinect or plain video
+    if suffix in VIDEO_SUFFIXES:
+        return "edge_juggler.capture.video:VideoSource"
+    if suffix in {".txt", ".csv"}:
+        return "edge_juggler.capture.mot:MotSource"
+    if suffix in IMAGE_SUFFIXES:
+        return "edge_juggler.capture.video:ImageFolderSource"
+    raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}")
