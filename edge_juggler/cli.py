@@ -13,17 +13,7 @@ import sys
 
 from edge_juggler.errors import InputError
 
-COMMANDS = (
-    "demo",
-    "info",
-    "record",
-    "simulate",
-    "analyze",
-    "calibrate",
-    "classify",
-    "train",
-    "benchmark",
-)
+COMMANDS = ("demo", "info", "record", "simulate", "analyze", "calibrate", "classify", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
