@@ -46,17 +46,41 @@ class Source(ABC):
         """'depth', 'color', 'rgbd' or 'tracks'."""
         return "color"
 
+    @property
+    def color_intrinsics(self) -> Intrinsics | None:
+        """Intrinsics of the colour stream when it differs from ``intrinsics``."""
+        return None
+
+    @property
+    def duration_s(self) -> float | None:
+        """Length of a file source in seconds when known up front."""
+        return None
+
+    def streams(self) -> dict[str, dict[str, Any]]:
+        """Per stream ('depth', 'color', 'ir', 'tracks'): size, format, mode when known."""
+        return {}
+
+    def extra_info(self) -> dict[str, Any]:
+        """Source-specific facts for ``info`` (device, depth range, mode, ...)."""
+        return {}
+
     def describe(self) -> dict[str, Any]:
         """What ``edge-juggler info`` prints: streams, sizes, fps, intrinsics."""
         intr = self.intrinsics
-        return {
+        cintr = self.color_intrinsics
+        d: dict[str, Any] = {
             "source": self.name,
             "kind": type(self).__name__,
             "modality": self.modality,
             "fps": self.fps,
             "frames": self.frame_count,
+            "duration_s": self.duration_s,
+            "streams": self.streams(),
             "intrinsics": intr.to_dict() if intr else None,
+            "color_intrinsics": cintr.to_dict() if cintr else None,
         }
+        d.update(self.extra_info())
+        return d
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or devices; safe to call twice."""
