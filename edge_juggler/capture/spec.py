@@ -8,7 +8,9 @@ folder, or a MOT16 ball-track ``.txt``.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from edge_juggler.capture.base import Source
 from edge_juggler.errors import InputError
@@ -32,18 +34,47 @@ def _load(target: str):
 
 
 def open_source(spec: str | Path | None = None) -> Source:
-    """Open a source from a spec string or path; InputError if it cannot be."""
+    """Open a source from a spec string or path; InputError if it cannot be.
+
+    A path may carry options after ``?`` (``tracks.txt?fps=60``, ``clips/?fps=25``);
+    they become keyword arguments of the opener.
+    """
     spec = DEFAULT_SOURCE if spec is None else str(spec)
     scheme, sep, rest = spec.partition(":")
     if sep and scheme in SCHEMES and not Path(spec).exists():
         return _load(SCHEMES[scheme])(rest)
     path = Path(spec)
+    options: dict[str, object] = {}
+    if not path.exists() and "?" in spec:
+        head, _, query = spec.partition("?")
+        if Path(head).exists():
+            path = Path(head)
+            options = {k: _value(v) for k, v in parse_qsl(query, keep_blank_values=True)}
     if not path.exists():
         raise InputError(
             f"{spec}: no such file or directory (and not a known scheme: "
             f"{', '.join(s + ':' for s in SCHEMES)})"
         )
-    return _load(_path_opener(path))(path)
+    opener = _load(_path_opener(path))
+    if options:
+        params = inspect.signature(opener).parameters
+        accepts_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        known = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        unknown = sorted(k for k in options if k not in known)
+        if unknown and not accepts_any:
+            raise InputError(f"{spec}: unknown option(s) {unknown}; this source takes {known}")
+        return opener(path, **options)
+    return opener(path)
+
+
+def _value(text: str) -> object:
+    """Query values: int, then float, then the string itself."""
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _path_opener(path: Path) -> str:
