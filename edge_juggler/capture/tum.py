@@ -233,9 +233,9 @@ class TumSource(Source):
 
     @property
     def duration_s(self) -> float | None:
-        if len(self._items) < 2:
-            return 0.0
         fps = self.fps
+        if len(self._items) < 2:
+            return round(1.0 / fps, 6) if fps else None
         span = (self._items[-1][0] - self._items[0][0]) * 1e-6
         return round(span + (1.0 / fps if fps else 0.0), 6)
 
@@ -258,6 +258,9 @@ class TumSource(Source):
         info: dict[str, Any] = {}
         if self.meta is not None:
             info["device"] = self.meta.get("device")
+            for key in ("depth_range_m", "depth_mask", "label"):
+                if self.meta.get(key) is not None:
+                    info[key] = self.meta[key]
             info["recorded_by"] = "edge-juggler record"
         if self.unpaired:
             info["unpaired_images"] = self.unpaired
