@@ -191,6 +191,7 @@ class K4aMkvSource(Source):
         self.name = str(path)
         self.include_ir = include_ir
         self.truncated = False
+        self._warned: set[str] = set()
         self._count: int | None = None
         c = _open_container(self.path)
         try:
@@ -378,13 +379,19 @@ class K4aMkvSource(Source):
                     group["pts"] = pts_us  # depth time is the frame time
                 group[idx] = item
             if group:
+                if not all(i in group for i in wanted):
+                    # the file ends inside a capture: its other images were cut off
+                    self._stop_truncated("the last capture is incomplete")
+                    return
                 yield group
         finally:
             c.close()
 
     def _stop_truncated(self, why: str) -> None:
         self.truncated = True
-        log.warning("%s: truncated or corrupt recording, stopped: %s", self.path, why)
+        if why not in self._warned:  # frame_count and iteration both hit it
+            self._warned.add(why)
+            log.warning("%s: truncated or corrupt recording, stopped: %s", self.path, why)
 
     def _decode(self, pkt: Any, idx: int) -> np.ndarray:
         w, h = (
@@ -434,6 +441,10 @@ class K4aMkvSource(Source):
                 extras=extras,
             )
             index += 1
+        if index == 0:
+            raise InputError(
+                f"{self.path}: no whole capture in the recording (truncated or corrupt)"
+            )
         if self._count is None and not self.truncated:
             self._count = index
 
