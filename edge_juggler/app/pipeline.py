@@ -1,0 +1,319 @@
+"""The live loop without a screen: source -> tracker -> classifier -> fusion, timed per stage.
+
+The view (window or headless writer) pulls ``Step``s from ``Pipeline.steps()``
+and adds its own ``draw`` and ``output`` times to the same ``StageTimer``. The
+tracker and the classifier are optional: when one cannot be built (not
+installed yet, no model file) the loop runs without it and says so once in
+``notices`` (and on stderr). The classifier runs behind ``AsyncClassifier`` so a
+slow model never holds a camera frame back.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge_juggler.capture.base import Source
+from edge_juggler.errors import DeviceError, InputError
+from edge_juggler.frames import Frame
+from edge_juggler.fusion import FusionConfig, JugglingState, fuse
+from edge_juggler.neural.types import ClassScores
+from edge_juggler.tracking.types import TrackState
+
+from .timing import StageTimer
+
+AUTO = "auto"
+
+
+class Notices:
+    """One-line messages for the user: each printed once to stderr, all shown in the HUD."""
+
+    def __init__(self, echo: bool = True, stream: Any = None) -> None:
+        self.items: list[str] = []
+        self.echo = echo
+        self.stream = stream
+
+    def add(self, message: str) -> None:
+        line = " ".join(str(message).split())  # one line, always
+        if line in self.items:
+            return
+        self.items.append(line)
+        if self.echo:
+            print(f"edge-juggler: {line}", file=self.stream or sys.stderr, flush=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """Everything known after one frame went through the pipeline."""
+
+    frame: Frame
+    track: TrackState | None
+    scores: ClassScores | None
+    state: JugglingState
+    times_ms: dict[str, float] = field(default_factory=dict)
+    new_scores: bool = False  # the classifier delivered fresh scores during this step
+
+
+class _SyncClassifier:
+    """Adapts a synchronous ``push -> scores | None`` classifier to ``push``/``latest``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._latest: ClassScores | None = None
+
+    def push(self, frame: Frame, roi: tuple[int, int, int, int] | None = None) -> None:
+        out = self.inner.push(frame, roi)
+        if out is not None:
+            self._latest = out
+
+    def latest(self) -> ClassScores | None:
+        return self._latest
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close:
+            close()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if text else type(exc).__name__
+
+
+def build_tracker(frame: Frame, source: Source | None) -> Any:
+    """The classical tracker for this stream (lazy import: the demo runs without it)."""
+    from edge_juggler.tracking import Tracker  # noqa: PLC0415 - optional stage
+
+    intr = frame.intrinsics or (source.intrinsics if source is not None else None)
+    return Tracker(intr, frame.modality)
+
+
+def build_classifier(models_dir: str | None = None, precision: str = "int8", threads: int = 1):
+    """StreamingClassifier behind AsyncClassifier (lazy import: needs openvino and a model)."""
+    from edge_juggler.neural.runtime import AsyncClassifier, StreamingClassifier  # noqa: PLC0415
+
+    return AsyncClassifier(
+        StreamingClassifier(models_dir=models_dir, precision=precision, threads=threads)
+    )
+
+
+class Pipeline:
+    """Pulls frames from a source and runs every stage on them, timing each.
+
+    ``tracker`` / ``classifier``: ``"auto"`` builds the real one (and lives without
+    it when that fails), ``None`` switches the stage off, anything else is used
+    as given (a tracker needs ``update(frame)``, a classifier ``push`` and either
+    ``latest()`` (async) or a ``push`` that returns scores (sync)).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        tracker: Any = AUTO,
+        classifier: Any = AUTO,
+        timer: StageTimer | None = None,
+        notices: Notices | None = None,
+        realtime: bool = False,
+        fusion_config: FusionConfig | None = None,
+        classifier_factory: Callable[[], Any] | None = None,
+        tracker_factory: Callable[[Frame, Source | None], Any] | None = None,
+        use_roi: bool = False,
+    ) -> None:
+        self.source = source
+        self.timer = timer or StageTimer()
+        self.notices = notices if notices is not None else Notices()
+        self.realtime = realtime
+        self.fusion_config = fusion_config
+        self._tracker_factory = tracker_factory or build_tracker
+        self._tracker: Any = None
+        self._tracker_mode = tracker if isinstance(tracker, str) or tracker is None else "given"
+        if self._tracker_mode == "given":
+            self._tracker = tracker
+        elif tracker is None:
+            self.notices.add("tracker off")
+        self.classifier: Any = None
+        if classifier == AUTO:
+            try:
+                self.classifier = (classifier_factory or build_classifier)()
+            except (ImportError, InputError, OSError, RuntimeError) as exc:
+                self.notices.add(f"classifier unavailable ({_short(exc)}); running without it")
+        elif classifier is None:
+            self.notices.add("classifier off")
+        else:
+            self.classifier = classifier
+        if self.classifier is not None and not hasattr(self.classifier, "latest"):
+            self.classifier = _SyncClassifier(self.classifier)
+        #: crop the classifier's input around the juggler the tracker found
+        self.use_roi = use_roi
+        self.state: JugglingState | None = None
+        self.frames = 0
+        self._scores_seen: ClassScores | None = None
+        self._t0: float | None = None  # source time of the first frame
+        self._wall0: float | None = None
+        self._sync_t: float | None = None
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def tracker(self) -> Any:
+        return self._tracker
+
+    @property
+    def tracker_enabled(self) -> bool:
+        return self._tracker is not None
+
+    @property
+    def classifier_enabled(self) -> bool:
+        return self.classifier is not None
+
+    def resync(self) -> None:
+        """Restart real-time pacing from now (after a pause)."""
+        self._wall0 = None
+
+    def _ensure_tracker(self, frame: Frame) -> None:
+        if self._tracker is not None or self._tracker_mode != AUTO:
+            return
+        self._tracker_mode = "tried"
+        try:
+            self._tracker = self._tracker_factory(frame, self.source)
+        except (ImportError, InputError, ValueError, TypeError, RuntimeError) as exc:
+            self.notices.add(f"tracker unavailable ({_short(exc)}); running without it")
+
+    def _pace(self, frame: Frame) -> None:
+        now = time.perf_counter()
+        if self._wall0 is None:
+            self._wall0, self._sync_t = now, frame.t_s
+            return
+        ahead = (frame.t_s - (self._sync_t or 0.0)) - (now - self._wall0)
+        if ahead > 0.0005:
+            time.sleep(min(ahead, 1.0))
+
+    def _next_frame(self, it: Iterator[Frame]) -> Frame | None:
+        try:
+            return next(it)
+        except StopIteration:
+            return None
+        except InputError:
+            raise
+        except Exception as exc:  # a driver error mid-stream: one line, no traceback
+            if os.environ.get("EDGE_JUGGLER_DEBUG"):
+                raise
+            name = getattr(self.source, "name", "") or type(self.source).__name__
+            raise DeviceError(
+                f"{name}: source stopped delivering frames ({type(exc).__name__}: {_short(exc)})"
+            ) from None
+
+    # ------------------------------------------------------------------ the loop
+    def process(self, frame: Frame, source_ms: float = 0.0) -> Step:
+        """Run tracker, classifier and fusion on one frame."""
+        timer = self.timer
+        times = {"source": source_ms}
+        track: TrackState | None = None
+        self._ensure_tracker(frame)
+        if self._tracker is not None:
+            t0 = time.perf_counter()
+            try:
+                track = self._tracker.update(frame)
+            except Exception as exc:
+                if os.environ.get("EDGE_JUGGLER_DEBUG"):
+                    raise
+                self.notices.add(
+                    f"tracker failed at frame {frame.index} ({type(exc).__name__}: "
+                    f"{_short(exc)}); running without it"
+                )
+                self._tracker = None
+            times["track"] = (time.perf_counter() - t0) * 1e3
+        scores: ClassScores | None = None
+        new_scores = False
+        if self.classifier is not None:
+            t0 = time.perf_counter()
+            try:
+                roi = roi_from_track(track, frame) if self.use_roi else None
+                self.classifier.push(frame, roi)
+                scores = self.classifier.latest()
+            except InputError as exc:
+                self.notices.add(f"classifier stopped ({_short(exc)}); running without it")
+                self._close_classifier()
+            times["classify"] = (time.perf_counter() - t0) * 1e3
+            if scores is not None and scores is not self._scores_seen:
+                self._scores_seen = scores
+                new_scores = True
+                if scores.latency_ms:
+                    timer.add("model", float(scores.latency_ms))
+        t0 = time.perf_counter()
+        self.state = fuse(track, scores, previous=self.state, config=self.fusion_config)
+        times["fuse"] = (time.perf_counter() - t0) * 1e3
+        for k, v in times.items():
+            timer.add(k, v)
+        self.frames += 1
+        return Step(frame, track, scores, self.state, times, new_scores)
+
+    def steps(
+        self, *, max_frames: int | None = None, max_seconds: float | None = None
+    ) -> Iterator[Step]:
+        """Yield one ``Step`` per frame until the source ends or a limit is reached."""
+        it = iter(self.source)
+        n = 0
+        while max_frames is None or n < max_frames:
+            t0 = time.perf_counter()
+            frame = self._next_frame(it)
+            source_ms = (time.perf_counter() - t0) * 1e3
+            if frame is None:
+                return
+            if self._t0 is None:
+                self._t0 = frame.t_s
+            if max_seconds is not None and frame.t_s - self._t0 >= max_seconds - 1e-6:
+                return
+            if self.realtime:
+                self._pace(frame)
+            n += 1
+            yield self.process(frame, source_ms)
+
+    def _close_classifier(self) -> None:
+        clf, self.classifier = self.classifier, None
+        if clf is not None and hasattr(clf, "close"):
+            try:
+                clf.close()
+            except Exception:  # closing must never mask the real outcome
+                pass
+
+    def close(self) -> None:
+        self._close_classifier()
+
+
+def roi_from_track(track: TrackState | None, frame: Frame) -> tuple[int, int, int, int] | None:
+    """Box (x0, y0, x1, y1) around the balls and hands so the classifier sees the juggler.
+
+    None until the tracker sees both hands (then the classifier uses the whole frame).
+    """
+    if track is None or len(track.hands) < 2:
+        return None
+    xs = [h.x_px for h in track.hands] + [b.x_px for b in track.balls]
+    ys = [h.y_px for h in track.hands] + [b.y_px for b in track.balls]
+    intr = frame.intrinsics
+    if intr is not None:
+        w, h = intr.width, intr.height
+    else:
+        img = frame.depth if frame.depth is not None else frame.color
+        if img is None:
+            return None
+        h, w = img.shape[:2]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    span = max(x1 - x0, y1 - y0, 0.15 * min(w, h))
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    half = 0.5 * span * 1.6  # margin for balls above the last seen apex
+    bx0, by0 = int(max(0, cx - half)), int(max(0, cy - half * 1.2))
+    bx1, by1 = int(min(w, cx + half)), int(min(h, cy + half * 0.8))
+    if bx1 - bx0 < 8 or by1 - by0 < 8:
+        return None
+    return bx0, by0, bx1, by1

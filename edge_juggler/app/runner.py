@@ -1,0 +1,231 @@
+"""The demo's main loop: a pygame window, or headless files when there is no display.
+
+Window keys: q / Esc quit, space pause, d toggles the depth and colour view.
+Headless (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux, or ``--headless``): the
+same HUD is drawn on an offscreen surface and written as MP4, PNG snapshots and
+a text line per second. Ctrl-C stops either cleanly, files finished; a camera
+that drops out ends the run with a one-line error (``DeviceError``, exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge_juggler.capture.base import Source
+from edge_juggler.errors import InputError
+
+LIVE_SCHEMES = ("kinect:", "webcam:")
+CAMERA_SPECS = ("kinect:0", "webcam:0")
+DEFAULT_SPEC = "synthetic:3"
+HEADLESS_DEFAULT_SECONDS = 10.0
+
+
+@dataclass
+class DemoOptions:
+    """Everything ``edge-juggler demo`` can be told (see ``commands/demo.py``)."""
+
+    source: str | None = None
+    camera: bool = False
+    headless: bool | None = None  # None: decide from the environment
+    seconds: float | None = None
+    frames: int | None = None
+    out: Path = Path("out/demo")
+    video: bool = True
+    png_every_s: float = 5.0
+    size: tuple[int, int] = (1024, 576)
+    view: str = "auto"  # "auto" | "depth" | "color"
+    tracker: bool = True
+    classifier: bool = True
+    models_dir: str | None = None
+    precision: str = "int8"
+    threads: int = 1
+    realtime: bool | None = None  # None: real time in a window for files/synthetic
+    quiet: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def has_display() -> bool:
+    """Whether a window can open: not under the dummy/offscreen SDL drivers, and on Linux
+    only with an X11 or Wayland display."""
+    if os.environ.get("SDL_VIDEODRIVER", "").lower() in ("dummy", "offscreen"):
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def is_live(spec: str) -> bool:
+    return spec.startswith(LIVE_SCHEMES)
+
+
+def open_demo_source(opts: DemoOptions, notices: Any) -> tuple[Source, str]:
+    """Open the source the user asked for; with ``--camera`` the first camera that answers,
+    the synthetic juggler when none does."""
+    from edge_juggler.capture.spec import open_source  # noqa: PLC0415
+
+    if opts.camera and not opts.source:
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # probing absent webcams is noisy
+        reasons = []
+        for spec in CAMERA_SPECS:
+            try:
+                return open_source(spec), spec
+            except (InputError, ImportError, OSError, RuntimeError) as exc:
+                reasons.append(f"{spec}: {' '.join(str(exc).split())}")
+        notices.add("no camera found (" + "; ".join(reasons) + "); showing synthetic:3")
+        return open_source(DEFAULT_SPEC), DEFAULT_SPEC
+    spec = opts.source or DEFAULT_SPEC
+    return open_source(spec), spec
+
+
+def run_demo(opts: DemoOptions) -> int:
+    """Run the live demo; returns the exit code (errors raise InputError/DeviceError)."""
+    headless = (not has_display()) if opts.headless is None else opts.headless
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame  # noqa: PLC0415 - heavy, and must see SDL_VIDEODRIVER first
+
+    from .hud import Hud  # noqa: PLC0415
+    from .pipeline import AUTO, Notices, Pipeline, build_classifier  # noqa: PLC0415
+    from .timing import StageTimer  # noqa: PLC0415
+
+    w, h = opts.size
+    if w < 320 or h < 240:
+        raise InputError(f"--size {w}x{h}: too small (at least 320x240)")
+    notices = Notices(echo=True)
+    source, spec = open_demo_source(opts, notices)
+    seconds = opts.seconds
+    if headless and seconds is None and opts.frames is None:
+        seconds = HEADLESS_DEFAULT_SECONDS
+    realtime = opts.realtime
+    if realtime is None:
+        realtime = not headless and not is_live(spec)
+    timer = StageTimer(window=300)
+    pipeline: Pipeline | None = None
+    writer = None
+    interrupted = False
+    pygame.init()
+    try:
+        pipeline = Pipeline(
+            source,
+            tracker=AUTO if opts.tracker else None,
+            classifier=AUTO if opts.classifier else None,
+            timer=timer,
+            notices=notices,
+            realtime=realtime,
+            classifier_factory=lambda: build_classifier(
+                opts.models_dir, opts.precision, opts.threads
+            ),
+        )
+        hud = Hud(source_name=spec)
+        steps = pipeline.steps(max_frames=opts.frames, max_seconds=seconds)
+        if headless:
+            from .headless import HeadlessWriter  # noqa: PLC0415
+
+            fps = source.fps or 30.0
+            writer = HeadlessWriter(
+                opts.out,
+                (w, h),
+                fps,
+                video=opts.video,
+                png_every_s=opts.png_every_s,
+                echo=None if opts.quiet else sys.stdout,
+            )
+            surface = pygame.Surface((w, h))
+            try:
+                _headless_loop(steps, hud, surface, writer, pipeline, opts.view, timer)
+            except KeyboardInterrupt:
+                interrupted = True
+        else:
+            try:
+                _window_loop(steps, hud, pipeline, opts.view, timer, (w, h), spec)
+            except KeyboardInterrupt:
+                interrupted = True
+    finally:
+        outputs = writer.close() if writer is not None else None
+        if pipeline is not None:
+            pipeline.close()
+        source.close()
+        pygame.quit()
+    if interrupted:
+        print("edge-juggler: stopped (Ctrl-C)", file=sys.stderr)
+    frames = pipeline.frames if pipeline is not None else 0
+    if outputs is not None and not opts.quiet:
+        wrote = [p for p in (outputs["video"], outputs["summary"]) if p]
+        if outputs["pngs"]:
+            wrote.append(f"{len(outputs['pngs'])} PNG in {opts.out}")
+        print(f"demo: {frames} frames, wrote " + ", ".join(str(p) for p in wrote))
+    return 0
+
+
+def _view_for(frame: Any, requested: str) -> str:
+    if requested in ("depth", "color"):
+        return requested
+    return "depth" if frame.depth is not None else "color"
+
+
+def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:
+    current = None
+    for step in steps:
+        hud.observe(step)
+        if current is None:
+            current = _view_for(step.frame, view)
+        t0 = time.perf_counter()
+        hud.render(surface, step, view=current, timer=timer, notices=pipeline.notices)
+        t1 = time.perf_counter()
+        writer.write(surface, step, timer)
+        t2 = time.perf_counter()
+        timer.add("draw", (t1 - t0) * 1e3)
+        timer.add("output", (t2 - t1) * 1e3)
+        timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)
+
+
+def _window_loop(steps, hud, pipeline, view, timer, size, spec) -> None:
+    import pygame  # noqa: PLC0415
+
+    screen = pygame.display.set_mode(size)
+    pygame.display.set_caption(f"edge_juggler demo - {spec}")
+    current: str | None = None
+    paused = False
+    step = None
+    clock = pygame.time.Clock()
+    while True:
+        for ev in pygame.event.get():
+            if ev.type == pygame.QUIT:
+                return
+            if ev.type == pygame.KEYDOWN:
+                if ev.key in (pygame.K_q, pygame.K_ESCAPE):
+                    return
+                if ev.key == pygame.K_SPACE and step is not None:
+                    paused = not paused
+                    if not paused:
+                        pipeline.resync()
+                if ev.key == pygame.K_d and step is not None:
+                    current = "color" if current == "depth" else "depth"
+        if paused:
+            hud.render(
+                screen, step, view=current, timer=timer, notices=pipeline.notices, paused=True
+            )
+            pygame.display.flip()
+            clock.tick(30)
+            continue
+        step = next(steps, None)
+        if step is None:
+            return
+        hud.observe(step)
+        if current is None:
+            current = _view_for(step.frame, view)
+        t0 = time.perf_counter()
+        hud.render(screen, step, view=current, timer=timer, notices=pipeline.notices)
+        t1 = time.perf_counter()
+        pygame.display.flip()
+        t2 = time.perf_counter()
+        timer.add("draw", (t1 - t0) * 1e3)
+        timer.add("output", (t2 - t1) * 1e3)
+        timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)

@@ -1,0 +1,116 @@
+"""The pipeline runner: stages, timings, optional tracker/classifier, source failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_juggler.app.pipeline import Notices, Pipeline, roi_from_track
+from edge_juggler.app.timing import StageTimer
+from edge_juggler.errors import DeviceError
+from tests.app.fakes import (
+    FPS,
+    ParabolaSource,
+    ScriptedAsyncClassifier,
+    ScriptedTracker,
+    class_scores,
+    track_state,
+)
+
+
+def test_steps_run_every_stage_and_time_it():
+    tracker, clf = ScriptedTracker(), ScriptedAsyncClassifier(stride=4)
+    timer = StageTimer(keep_all=True)
+    pipe = Pipeline(
+        ParabolaSource(24), tracker=tracker, classifier=clf, timer=timer, notices=Notices(False)
+    )
+    out = list(pipe.steps())
+    pipe.close()
+    assert len(out) == 24 and tracker.calls == 24 and clf.pushes == 24
+    assert clf.closed
+    assert out[0].scores is None and out[3].scores is not None and out[3].new_scores
+    last = out[-1].state
+    assert last.ball_count.value == 3 and last.ball_count.source == "both"
+    assert last.throws_seen == 3  # throws at frames 0, 10, 20
+    stats = timer.percentiles(recent=False)
+    for stage in ("source", "track", "classify", "fuse"):
+        assert stats[stage]["n"] == 24 and stats[stage]["p50"] >= 0
+    assert stats["model"]["p50"] == pytest.approx(3.0)  # the classifier's own latency
+    assert set(out[-1].times_ms) == {"source", "track", "classify", "fuse"}
+
+
+def test_limits_by_frames_and_seconds():
+    pipe = Pipeline(ParabolaSource(None), tracker=None, classifier=None, notices=Notices(False))
+    assert len(list(pipe.steps(max_frames=7))) == 7
+    pipe = Pipeline(ParabolaSource(None), tracker=None, classifier=None, notices=Notices(False))
+    assert len(list(pipe.steps(max_seconds=1.0))) == int(FPS)
+
+
+def test_missing_stages_are_announced_once(capsys):
+    def no_tracker(frame, source):
+        raise ImportError("cannot import name 'Tracker'")
+
+    def no_model():
+        from edge_juggler.errors import InputError
+
+        raise InputError("models/juggle_int8.xml: model file missing")
+
+    pipe = Pipeline(ParabolaSource(5), tracker_factory=no_tracker, classifier_factory=no_model)
+    out = list(pipe.steps())
+    assert len(out) == 5 and all(s.track is None and s.scores is None for s in out)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert any("tracker unavailable" in ln and "Tracker" in ln for ln in err)
+    assert any("classifier unavailable" in ln and "juggle_int8.xml" in ln for ln in err)
+    assert len(pipe.notices) == 2
+
+
+def test_tracker_crash_mid_run_keeps_the_demo_going(capsys):
+    class Flaky(ScriptedTracker):
+        def update(self, frame):
+            if frame.index == 3:
+                raise ValueError("bad blob")
+            return super().update(frame)
+
+    pipe = Pipeline(ParabolaSource(6), tracker=Flaky(), classifier=None)
+    out = list(pipe.steps())
+    assert len(out) == 6 and out[2].track is not None and out[5].track is None
+    assert "tracker failed at frame 3" in capsys.readouterr().err
+
+
+def test_sync_classifier_is_adapted():
+    class Sync:
+        def push(self, frame, roi=None):
+            return class_scores("1b_toss_good", 0.9, frame.index) if frame.index == 2 else None
+
+    pipe = Pipeline(ParabolaSource(5), tracker=None, classifier=Sync(), notices=Notices(False))
+    out = list(pipe.steps())
+    assert out[1].scores is None and out[4].scores.label == "1b_toss_good"
+    assert out[4].state.ball_count.value == 1
+
+
+def test_disconnect_is_a_device_error():
+    pipe = Pipeline(ParabolaSource(50, fail_after=4), tracker=None, classifier=None)
+    got = []
+    with pytest.raises(DeviceError, match="disconnected"):
+        for s in pipe.steps():
+            got.append(s)
+    assert len(got) == 4
+
+
+def test_driver_crash_becomes_one_line_device_error(monkeypatch):
+    monkeypatch.delenv("EDGE_JUGGLER_DEBUG", raising=False)
+    src = ParabolaSource(50, fail_after=2, error=RuntimeError, name="kinect:0")
+    pipe = Pipeline(src, tracker=None, classifier=None, notices=Notices(False))
+    with pytest.raises(DeviceError) as info:
+        list(pipe.steps())
+    msg = str(info.value)
+    assert msg.startswith("kinect:0: source stopped delivering frames") and "\n" not in msg
+
+
+def test_roi_around_hands_and_balls():
+    frame = next(iter(ParabolaSource(1)))
+    roi = roi_from_track(track_state(0), frame)
+    assert roi is not None
+    x0, y0, x1, y1 = roi
+    assert 0 <= x0 < 30 and 130 < x1 <= 160 and 0 <= y0 < y1 <= 120
+    assert roi_from_track(None, frame) is None
