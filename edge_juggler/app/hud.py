@@ -203,7 +203,9 @@ class Hud:
     ) -> None:
         label = "DEPTH" if img.view == "depth" else "COLOUR"
         f = step.frame
-        self.blit_text(surface, f"{label}   frame {f.index}   t {f.t_s:7.2f} s", (10, 8), 20, FG)
+        txt = self.text(f"{label}   frame {f.index}   t {f.t_s:7.2f} s", 20, FG)
+        surface.fill(BG, pygame.Rect(0, 0, txt.get_width() + 20, txt.get_height() + 12))
+        surface.blit(txt, (10, 6))
         st = step.state
         if self._last_drop is not None and 0 <= st.t_s - self._last_drop[0] < 1.5:
             self.blit_text(surface, "DROP!", (10, h - 40), 36, BAD)

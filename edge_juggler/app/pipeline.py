@@ -87,6 +87,8 @@ class _SyncClassifier:
 
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
+    if isinstance(exc, ImportError):
+        text = text.split(" (")[0]  # drop the file path CPython appends
     return text if text else type(exc).__name__
 
 

@@ -110,7 +110,8 @@ def run_demo(opts: DemoOptions) -> int:
     pipeline: Pipeline | None = None
     writer = None
     interrupted = False
-    pygame.init()
+    pygame.display.init()
+    pygame.font.init()
     try:
         pipeline = Pipeline(
             source,
