@@ -103,6 +103,15 @@ def parse_calibration(
     {...}, "color_distortion": {...}, "serial": str|None}``. Raises ValueError on a
     malformed document (callers add the file name).
     """
+    try:
+        return _parse_calibration(calib, depth_mode, color_resolution)
+    except (KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"missing or malformed field {exc}") from None
+
+
+def _parse_calibration(
+    calib: str | bytes | dict, depth_mode: str | None, color_resolution: str | None
+) -> dict[str, Any]:
     if isinstance(calib, (bytes, bytearray)):
         calib = calib.rstrip(b"\0").decode("utf-8")
     doc = json.loads(calib) if isinstance(calib, str) else calib
