@@ -112,3 +112,79 @@ def parse(text: str) -> Siteswap:
 
 def ball_count(text: str) -> int:
     return parse(text).balls
+
+
+# ----------------------------------------------------------------------------- synchronous
+
+
+@dataclass(frozen=True)
+class SyncSiteswap:
+    """A valid synchronous siteswap such as ``(4,4)`` or ``(6x,4)*``.
+
+    ``pairs`` holds one ((right value, crosses), (left value, crosses)) per
+    sync beat; ``*`` is expanded (the mirrored repeat), so ``(6x,4)*`` has two.
+    """
+
+    pairs: tuple[tuple[tuple[int, bool], tuple[int, bool]], ...]
+
+    @property
+    def balls(self) -> int:
+        return sum(v for pair in self.pairs for v, _ in pair) // (2 * len(self.pairs))
+
+    @property
+    def max_throw(self) -> int:
+        return max(v for pair in self.pairs for v, _ in pair)
+
+    def __str__(self) -> str:
+        def one(v: int, x: bool) -> str:
+            return throw_symbol(v) + ("x" if x else "")
+
+        return "".join(f"({one(*r)},{one(*left)})" for r, left in self.pairs)
+
+
+def _sync_throw(text: str, whole: str) -> tuple[int, bool]:
+    t = text.strip()
+    cross = t.endswith("x")
+    core = t[:-1] if cross else t
+    if len(core) != 1 or core not in _DIGITS:
+        raise InputError(f"siteswap {whole!r}: {text!r} is not a synchronous throw")
+    value = _DIGITS.index(core)
+    if value % 2:
+        raise InputError(f"siteswap {whole!r}: synchronous throws must be even, got {text!r}")
+    return value, cross and value > 0
+
+
+def parse_sync(text: str) -> SyncSiteswap:
+    """Parse and validate a synchronous siteswap (``(4,4)``, ``(6x,4)*``, ``(4,2x)(2x,4)``)."""
+    s = text.strip().lower().replace(" ", "")
+    mirror = s.endswith("*")
+    if mirror:
+        s = s[:-1]
+    if not s.startswith("(") or not s.endswith(")"):
+        raise InputError(f"siteswap {text!r}: synchronous beats look like (4,4)")
+    pairs = []
+    for chunk in s[1:-1].split(")("):
+        parts = chunk.split(",")
+        if len(parts) != 2:
+            raise InputError(f"siteswap {text!r}: ({chunk}) needs two throws, right and left")
+        pairs.append((_sync_throw(parts[0], text), _sync_throw(parts[1], text)))
+    if mirror:
+        pairs += [(left, right) for right, left in pairs]
+    n = len(pairs)
+    throws_from = {(k, h) for k in range(n) for h in range(2) if pairs[k][h][0] > 0}
+    landings = []
+    for k in range(n):
+        for h in range(2):
+            v, x = pairs[k][h]
+            if v > 0:
+                landings.append(((k + v // 2) % n, (1 - h) if x else h))
+    if len(set(landings)) != len(landings) or set(landings) != throws_from:
+        raise InputError(f"siteswap {text!r}: invalid, two throws land in one hand at once")
+    if not landings:
+        raise InputError(f"siteswap {text!r}: has no balls")
+    return SyncSiteswap(tuple(pairs))
+
+
+def parse_any(text: str) -> Siteswap | SyncSiteswap:
+    """A vanilla or synchronous siteswap, whichever ``text`` is."""
+    return parse_sync(text) if text.strip().startswith("(") else parse(text)

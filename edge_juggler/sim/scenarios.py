@@ -1,0 +1,544 @@
+"""Scenarios: a class name or siteswap plus a seed -> a fully determined juggling world.
+
+``scenario_for(name, rng)`` maps every catalogue class (and any siteswap) to a
+``ScenarioSpec`` of physical parameters drawn from class-specific ranges;
+``World.build(spec, seed, duration)`` turns it into hand and ball paths, a
+body, a camera pose and the event list. ``World.state(t)`` is the ground truth
+at any time; the renderer only draws it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from edge_juggler import catalogue, siteswap
+from edge_juggler.errors import InputError
+from edge_juggler.sim import physics as ph
+from edge_juggler.sim.juggler import Body, pose, yaw_matrix
+from edge_juggler.sim.physics import LEFT, RIGHT, BallPath, HandPath, ThrowEvent
+
+BALL_COLOURS = (
+    (220, 30, 30),
+    (255, 140, 0),
+    (250, 220, 20),
+    (30, 170, 60),
+    (30, 90, 220),
+    (200, 40, 170),
+    (240, 240, 240),
+    (20, 200, 200),
+)
+
+
+@dataclass
+class ScenarioSpec:
+    """Everything that makes one scenario; all fields can be overridden from a spec query."""
+
+    label: str | None  # catalogue class, or None for a bare siteswap
+    pattern: str = "3"  # siteswap (vanilla or sync) driving the hands; "" = none
+    person: str = "juggle"  # juggle | none | stand | enter | leave | reach
+    balls_real: bool = True  # False: pretend (hands move, no balls)
+    height_scale: float = 1.0  # apex height multiplier (too high / too low)
+    jitter_beats: float = 0.02  # sd of throw timing, in beats
+    width_scale: float = 1.0  # pattern width (hands close < 1)
+    hand_raise: float = 0.0  # metres above the comfortable hand height
+    walk_speed: float = 0.0  # m/s forward/back walking while juggling
+    together_every: int = 0  # every n-th throw leaves with the previous one
+    drops: int = 0
+    stop_after_drop: bool = False
+    reverse: bool = False
+    columns: bool = False
+    flash_every_s: float = 0.0
+    distance: float = 2.0  # metres from camera to the juggler's feet
+    lateral: float = 0.0
+    sway: float = 0.03  # metres of slow body drift
+    camera_height: float = 1.1
+    camera_pitch_deg: float = 0.0
+    ball_radius: float = ph.BALL_RADIUS_M
+    shiny_balls: bool = False
+    extras: dict = field(default_factory=dict)
+
+
+SITESWAP_FOR = {"toss": "300", "exchange": "330", "cascade": "3"}
+
+
+def parse_pattern(text: str) -> tuple[tuple[int, ...], ph.ThrowFn, int]:
+    """(throw values, throw function, balls) of a vanilla or synchronous siteswap."""
+    if text.strip().startswith("("):
+        sync = siteswap.parse_sync(text)
+        values = tuple(v for pair in sync.pairs for v, _ in pair)
+        return values, ph.sync_throws(list(sync.pairs)), sync.balls
+    ss = siteswap.parse(text)
+    return ss.throws, ph.async_throws(ss.throws), ss.balls
+
+
+def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
+    """The scenario of a catalogue class or siteswap, with parameters drawn from ``rng``."""
+    common = dict(
+        distance=float(rng.uniform(1.5, 2.8)),
+        lateral=float(rng.uniform(-0.25, 0.25)),
+        sway=float(rng.uniform(0.0, 0.06)),
+        camera_height=float(rng.uniform(0.95, 1.35)),
+        camera_pitch_deg=float(rng.uniform(-6.0, 6.0)),
+        ball_radius=float(rng.uniform(0.03, 0.04)),
+        shiny_balls=bool(rng.random() < 0.3),
+        jitter_beats=float(rng.uniform(0.0, 0.03)),
+    )
+    if name not in catalogue.CLASSES:
+        parse_pattern(name)  # validates, raises InputError
+        return ScenarioSpec(label=None, pattern=name, **common)
+    info = catalogue.parse_class(name)
+    spec = ScenarioSpec(label=name, **common)
+    if info.kind == "background":
+        spec.pattern = ""
+        spec.person = {"empty": "none"}.get(info.detail or "", info.detail or "stand")
+        spec.balls_real = False
+        return spec
+    if info.kind == "pretend":
+        return replace(spec, pattern="3", balls_real=False)
+    if info.kind == "trick":
+        trick = info.detail
+        if trick == "shower":
+            return replace(spec, pattern="51")
+        if trick == "reverse":
+            return replace(spec, pattern="3", reverse=True)
+        if trick == "columns":
+            return replace(
+                spec, pattern="3", columns=True, height_scale=float(rng.uniform(0.6, 0.9))
+            )
+        if trick == "flash":
+            return replace(spec, pattern="3", flash_every_s=float(rng.uniform(2.0, 3.5)))
+    spec.pattern = SITESWAP_FOR[info.pattern or "cascade"]
+    d = info.detail
+    if d == "too_high":
+        spec.height_scale = float(rng.uniform(1.8, 3.0))
+    elif d == "too_low":
+        spec.height_scale = float(rng.uniform(0.3, 0.5))
+    elif d == "unsteady":
+        spec.jitter_beats = float(rng.uniform(0.1, 0.18))
+    elif d == "hands_close":
+        spec.width_scale = float(rng.uniform(0.25, 0.45))
+    elif d == "hands_high":
+        spec.hand_raise = float(rng.uniform(0.2, 0.32))
+    elif d == "walking":
+        spec.walk_speed = float(rng.uniform(0.25, 0.45))
+        spec.distance = float(rng.uniform(2.3, 2.8))
+    elif d == "together":
+        spec.together_every = int(rng.integers(2, 4)) if spec.pattern != "330" else 2
+    elif d == "drop":
+        spec.drops = 1
+        spec.stop_after_drop = info.ball_count is not None and info.ball_count < 3
+    return spec
+
+
+def apply_overrides(spec: ScenarioSpec, params: dict[str, str], where: str) -> ScenarioSpec:
+    """Override spec fields from query parameters (``?height_scale=2&distance=1.5``)."""
+    types = {f.name: f.type for f in fields(ScenarioSpec)}
+    changes: dict = {}
+    for key, text in params.items():
+        if key not in types or key in ("label", "extras"):
+            raise InputError(f"{where}: unknown parameter {key!r}")
+        t = str(types[key])
+        try:
+            if "bool" in t:
+                changes[key] = text.lower() in ("1", "true", "yes", "on")
+            elif "int" in t:
+                changes[key] = int(text)
+            elif "float" in t:
+                changes[key] = float(text)
+            else:
+                changes[key] = text
+        except ValueError:
+            raise InputError(f"{where}: {key}={text!r} is not a number") from None
+    if "pattern" in changes and changes["pattern"]:
+        parse_pattern(changes["pattern"])
+    return replace(spec, **changes)
+
+
+# ----------------------------------------------------------------------------- world
+
+
+@dataclass
+class Camera:
+    """Camera pose in the world (x right, y up, z forward)."""
+
+    height: float
+    pitch: float  # radians, positive looks down
+
+    @property
+    def rotation(self) -> np.ndarray:
+        c, s = math.cos(self.pitch), math.sin(self.pitch)
+        # world -> camera: flip y, then pitch about x
+        return np.array([[1.0, 0.0, 0.0], [0.0, -c, -s], [0.0, -s, c]])
+
+    @property
+    def centre(self) -> np.ndarray:
+        return np.array([0.0, self.height, 0.0])
+
+    def to_camera(self, p_world: np.ndarray) -> np.ndarray:
+        return (np.asarray(p_world) - self.centre) @ self.rotation.T
+
+    def to_world(self, p_cam: np.ndarray) -> np.ndarray:
+        return np.asarray(p_cam) @ self.rotation + self.centre
+
+
+@dataclass
+class WorldState:
+    """Ground truth at one instant (world frame)."""
+
+    t: float
+    balls: np.ndarray  # (n, 3)
+    held_by: np.ndarray  # (n,) hand index or -1
+    phases: list[str]
+    hands: np.ndarray  # (2, 3)
+    joints: np.ndarray | None  # body joints, None when nobody is there
+    yaw: float
+
+
+@dataclass
+class World:
+    spec: ScenarioSpec
+    seed: int
+    duration: float
+    camera: Camera
+    body: Body | None
+    bps: float
+    n_balls: int
+    ball_colours: list[tuple[int, int, int]]
+    hand_paths: list[HandPath]
+    ball_paths: list[BallPath]
+    events: list[dict]
+    throws: list[ThrowEvent]
+    origin_fn: object
+    yaw_fn: object
+    stride: float
+    hand_offset: np.ndarray
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, spec: ScenarioSpec, seed: int, duration: float) -> World:
+        rng = np.random.default_rng([seed, 7])
+        body = Body.sample(rng) if spec.person != "none" else None
+        camera = Camera(spec.camera_height, math.radians(spec.camera_pitch_deg))
+        z0 = spec.distance
+        x0 = spec.lateral * min(1.0, z0 / 2.0)
+        sway_p = rng.uniform(4.0, 11.0, size=3)
+        sway_ph = rng.uniform(0, 2 * np.pi, size=3)
+        stride = 0.0
+        walk = spec.walk_speed
+        person = spec.person
+        span = min(duration, 4.0)
+        walk_start = float(rng.uniform(0.05, 0.2)) * span
+        enter_t = (walk_start, walk_start + float(rng.uniform(0.5, 0.75)) * span)
+        side = float(rng.choice([-1.0, 1.0]))
+        off_x = side * (z0 * 0.75 + 0.8)
+
+        def origin_fn(t: float) -> np.ndarray:
+            s = spec.sway
+            x = x0 + s * math.sin(2 * math.pi * t / sway_p[0] + sway_ph[0])
+            z = z0 + 0.7 * s * math.sin(2 * math.pi * t / sway_p[1] + sway_ph[1])
+            if walk > 0:
+                amp = min(0.55, 0.5 * (z0 - 1.3))
+                period = 4 * amp / walk
+                z = z0 - amp + amp * math.cos(2 * math.pi * t / period)
+            if person in ("enter", "leave"):
+                a, b = enter_t
+                u = min(max((t - a) / (b - a), 0.0), 1.0)
+                if person == "leave":
+                    u = 1.0 - u
+                x = off_x + (x - off_x) * u
+            return np.array([x, 0.0, z])
+
+        def yaw_fn(t: float) -> float:
+            base = 0.08 * math.sin(2 * math.pi * t / sway_p[2] + sway_ph[2])
+            if person in ("enter", "leave"):
+                a, b = enter_t
+                if a - 0.3 < t < b + 0.3:
+                    turn = -side * 1.1 if person == "enter" else side * 1.1
+                    k = min(t - (a - 0.3), (b + 0.3) - t, 0.3) / 0.3
+                    return base + turn * k
+            return base
+
+        if walk > 0 or person in ("enter", "leave"):
+            stride = 0.18 if walk > 0 else 0.3
+        hand_offset = np.array([0.0, spec.ball_radius * 0.9, 0.0])
+        world = cls(
+            spec=spec,
+            seed=seed,
+            duration=duration,
+            camera=camera,
+            body=body,
+            bps=2.0,
+            n_balls=0,
+            ball_colours=[],
+            hand_paths=[],
+            ball_paths=[],
+            events=[],
+            throws=[],
+            origin_fn=origin_fn,
+            yaw_fn=yaw_fn,
+            stride=stride,
+            hand_offset=hand_offset,
+        )
+        world._build_motion(rng)
+        return world
+
+    def _local_to_world(self, p_local: np.ndarray, t: float) -> np.ndarray:
+        return self.origin_fn(t) + yaw_matrix(self.yaw_fn(t)) @ p_local
+
+    def hand_world(self, hand: int, t: float) -> np.ndarray:
+        return self._local_to_world(self.hand_paths[hand].at(t), t)
+
+    def _build_motion(self, rng: np.random.Generator) -> None:
+        spec, body = self.spec, self.body
+        if body is None:
+            self.hand_paths = [HandPath.build([], np.zeros(3), 0, 0) for _ in range(2)]
+            return
+        hy = body.hand_y + spec.hand_raise
+        hz = -0.30 * body.height / 1.75
+        rests = [
+            np.array([side * (body.shoulder_half + 0.05), 0.49 * body.height, -0.02])
+            for side in (-1.0, 1.0)
+        ]
+        if not spec.pattern:
+            self.hand_paths = self._background_hands(rng, rests, hy, hz)
+            return
+        values, throw_fn, _ = parse_pattern(spec.pattern)
+        if spec.columns:
+            throw_fn = _columns_throws()
+            values = (4,)
+        bps = ph.beats_per_second(values) / math.sqrt(spec.height_scale)
+        self.bps = bps
+        h = max(max(values), 5)
+        first = -2 * h - 4
+        last = int(math.ceil(self.duration * bps)) + h + 2
+        if spec.flash_every_s > 0:
+            seq: dict[int, int] = {}
+            step = max(int(spec.flash_every_s * bps), 8)
+            for start in range(int(rng.integers(3, 8)), last, step):
+                for k, v in enumerate((5, 5, 5, 0, 0)):
+                    seq[start + k] = v
+            throw_fn = ph.sequence_throws(seq, throw_fn)
+        events, n = ph.link_balls(throw_fn, first, last, bps, ph.DWELL_BEATS)
+        self.n_balls = n if spec.balls_real else 0
+        # timing: jitter, catch times from the next throw of the same ball
+        beat = 1.0 / bps
+        for ev in events:
+            ev.t = ev.beat * beat + float(rng.normal(0, spec.jitter_beats)) * beat
+        by_ball: dict[int, list[ThrowEvent]] = {}
+        for ev in events:
+            by_ball.setdefault(ev.ball, []).append(ev)
+        for evs in by_ball.values():
+            for a, b in zip(evs, evs[1:], strict=False):
+                d = ph.dwell_for(a.value) * (1 + float(rng.normal(0, spec.jitter_beats)))
+                a.t_catch = b.t - d * beat
+            evs[-1].t_catch = evs[-1].t + (evs[-1].value - ph.dwell_for(evs[-1].value)) * beat
+        if spec.together_every > 0:
+            k = 0
+            for ev in events:
+                if ev.beat > 0:
+                    k += 1
+                    if k % spec.together_every == 0:
+                        ev.t -= beat
+                        prev = [e for e in by_ball[ev.ball] if e.t_catch <= ev.t + beat]
+                        if prev and prev[-1] is not ev:
+                            prev[-1].t_catch = min(prev[-1].t_catch, ev.t - 0.2 * beat)
+        for ev in events:
+            ev.t_catch = max(ev.t_catch, ev.t + 0.12)
+        # geometry
+        inner, outer = 0.10 * spec.width_scale, 0.30 * spec.width_scale
+        if spec.reverse:
+            inner, outer = outer, inner
+        for ev in events:
+            sh, sc = (-1.0 if ev.hand == RIGHT else 1.0), (-1.0 if ev.catch_hand == RIGHT else 1.0)
+            if spec.columns:
+                centre = (ev.beat // 2) % 2 == 0
+                x = 0.0 if centre else sh * 0.2 * spec.width_scale
+                tx, cx = x, x
+            else:
+                tx = sh * inner
+                cx = sc * (0.5 * (inner + outer) if ev.value == 1 else outer)
+            jz = rng.normal(0, 0.015, size=2)
+            jx = rng.normal(0, 0.01, size=2)
+            ev.throw_local = np.array([tx + jx[0], hy, hz + jz[0]])
+            ev.catch_local = np.array([cx + jx[1], hy, hz + jz[1]])
+        # drops
+        real = [e for e in events if e.t > 0.5 and e.t_catch < self.duration - 0.6]
+        drop_events: list[ThrowEvent] = []
+        if spec.drops and spec.balls_real and real:
+            horizon = min(self.duration, 12.0)
+            pool = [e for e in real if 0.3 * horizon < e.t < 0.7 * horizon] or real
+            for ev in rng.choice(len(pool), size=min(spec.drops, len(pool)), replace=False):
+                drop_events.append(pool[int(ev)])
+        stop_t = math.inf
+        for de in drop_events:
+            de.dropped = True
+            for e in by_ball[de.ball]:
+                if e.t > de.t:
+                    e.ball = -1
+            if spec.stop_after_drop:
+                stop_t = min(stop_t, de.t_catch + 0.5)
+        if not spec.balls_real:
+            for ev in events:
+                ev.ball = -1
+        events = [e for e in events if e.t < stop_t]
+        # hands
+        keys: list[list[tuple[float, str, np.ndarray]]] = [[], []]
+        for ev in events:
+            keys[ev.hand].append((ev.t, "throw", ev.throw_local))
+            if ev.t_catch < stop_t:
+                keys[ev.catch_hand].append((ev.t_catch, "catch", ev.catch_local))
+        dip = 0.08 * body.height / 1.75
+        self.hand_paths = [HandPath.build(keys[i], rests[i], dip, 0.03) for i in range(2)]
+        # balls
+        self.throws = events
+        if self.n_balls:
+            self._build_balls(events, rng)
+        idx = rng.permutation(len(BALL_COLOURS))
+        self.ball_colours = [BALL_COLOURS[i] for i in idx[: max(self.n_balls, 1)]]
+        if self.n_balls > len(BALL_COLOURS):
+            self.ball_colours = [BALL_COLOURS[i % len(BALL_COLOURS)] for i in range(self.n_balls)]
+
+    def _build_balls(self, events: list[ThrowEvent], rng: np.random.Generator) -> None:
+        paths = [BallPath(b) for b in range(self.n_balls)]
+        started = [False] * self.n_balls
+        off = self.hand_offset
+        for ev in sorted(events, key=lambda e: e.t):
+            if ev.ball < 0:
+                continue
+            path = paths[ev.ball]
+            if not started[ev.ball]:
+                path.add_held(-1e9, ev.hand)
+                started[ev.ball] = True
+            p0 = self.hand_world(ev.hand, ev.t) + off
+            p1 = self.hand_world(ev.catch_hand, ev.t_catch) + off
+            flight = ev.t_catch - ev.t
+            v0 = ph.flight_velocity(p0, p1, flight)
+            ev.p0, ev.v0 = p0, v0
+            path.add_ballistic(ev.t, p0, v0, ph.GRAVITY, "flight")
+            apex_dt = v0[1] / ph.G
+            hand = ph.HAND_NAMES[ev.hand]
+            self.events.append(_event(ev.t, "throw", ev.ball, hand, float(p0[1]), value=ev.value))
+            if 0 < apex_dt < flight or ev.dropped and apex_dt > 0:
+                pa = p0 + v0 * apex_dt + 0.5 * ph.GRAVITY * apex_dt**2
+                self.events.append(
+                    _event(
+                        ev.t + apex_dt,
+                        "peak",
+                        ev.ball,
+                        None,
+                        float(v0[1] ** 2 / (2 * ph.G)),
+                        y_m=float(pa[1]),
+                    )
+                )
+            if ev.dropped:
+                v1 = v0 + ph.GRAVITY * flight
+                v1 = v1 + np.array([rng.uniform(-0.8, 0.8), 0.0, rng.uniform(-0.9, 0.2)])
+                t_hit = ph.drop_segments(path, ev.t_catch, p1, v1, rng, self.spec.ball_radius)
+                self.events.append(
+                    _event(
+                        t_hit,
+                        "drop",
+                        ev.ball,
+                        ph.HAND_NAMES[ev.catch_hand],
+                        0.0,
+                        missed_catch_t=ev.t_catch,
+                    )
+                )
+            else:
+                path.add_held(ev.t_catch, ev.catch_hand)
+                self.events.append(
+                    _event(
+                        ev.t_catch,
+                        "catch",
+                        ev.ball,
+                        ph.HAND_NAMES[ev.catch_hand],
+                        float(p1[1]),
+                    )
+                )
+        self.ball_paths = paths
+        self.events.sort(key=lambda e: e["t_s"])
+        self.events = [e for e in self.events if 0.0 <= e["t_s"] <= self.duration]
+
+    def _background_hands(self, rng, rests, hy, hz) -> list[HandPath]:  # noqa: ANN001
+        body = self.body
+        assert body is not None
+        if self.spec.person != "reach":
+            keys = [[(0.0, "pose", rests[i])] for i in range(2)]
+            return [HandPath.build(keys[i], rests[i], 0, 0, max_gap=1e9) for i in range(2)]
+        keys = [[], []]
+        t = float(rng.uniform(0.2, 1.0))
+        while t < self.duration + 3:
+            both = rng.random() < 0.4
+            hands = [0, 1] if both else [int(rng.integers(2))]
+            reach_t = float(rng.uniform(0.5, 0.9))
+            hold = float(rng.uniform(0.3, 1.0))
+            for i in hands:
+                side = -1.0 if i == 0 else 1.0
+                target = np.array(
+                    [
+                        side * rng.uniform(0.0, 0.15),
+                        rng.uniform(0.68, 0.8) * body.height,
+                        -rng.uniform(0.55, 0.68) * body.height / 1.75,
+                    ]
+                )
+                keys[i] += [
+                    (t, "pose", rests[i]),
+                    (t + reach_t, "pose", target),
+                    (t + reach_t + hold, "pose", target),
+                    (t + 2 * reach_t + hold, "pose", rests[i]),
+                ]
+            t += 2 * reach_t + hold + float(rng.uniform(0.3, 1.5))
+        return [HandPath.build(keys[i], rests[i], 0, 0, max_gap=1e9) for i in range(2)]
+
+    # ------------------------------------------------------------------ query
+    def state(self, t: float) -> WorldState:
+        hands = np.array([self.hand_world(0, t), self.hand_world(1, t)])
+        n = self.n_balls
+        balls = np.zeros((n, 3))
+        held = np.full(n, -1, dtype=int)
+        phases: list[str] = []
+
+        def hand_pos(i: int, tt: float) -> np.ndarray:
+            return hands[i] if tt == t else self.hand_world(i, tt)
+
+        for b, path in enumerate(self.ball_paths):
+            p, hb, phase = path.state(t, hand_pos, self.hand_offset)
+            balls[b], held[b] = p, hb
+            phases.append(phase)
+        joints = None
+        yaw = self.yaw_fn(t)
+        if self.body is not None:
+            origin = self.origin_fn(t)
+            step_phase = 0.0
+            if self.stride > 0:
+                step_phase = 2 * math.pi * 0.9 * t
+                origin = origin + np.array([0.0, 0.012 * abs(math.sin(step_phase)), 0.0])
+            moving = self.stride > 0 and (self.spec.walk_speed > 0 or self._walking_sideways(t))
+            joints = pose(self.body, origin, yaw, hands, step_phase, self.stride if moving else 0.0)
+        return WorldState(t, balls, held, phases, hands, joints, yaw)
+
+    def _walking_sideways(self, t: float) -> bool:
+        o0, o1 = self.origin_fn(t - 0.05), self.origin_fn(t + 0.05)
+        return float(np.linalg.norm(o1 - o0)) > 0.02
+
+
+def _event(t: float, kind: str, ball: int, hand: str | None, height: float, **extra) -> dict:
+    d = {"t_s": float(t), "type": kind, "ball": int(ball), "hand": hand, "height_m": height}
+    d.update(extra)
+    return d
+
+
+def _columns_throws() -> ph.ThrowFn:
+    """Three-ball columns: the middle ball from the right hand, then both outside balls."""
+
+    def fn(j: int) -> list[tuple[int, int, int]]:
+        if j % 2:
+            return []
+        if (j // 2) % 2 == 0:
+            return [(RIGHT, 4, RIGHT)]
+        return [(RIGHT, 4, RIGHT), (LEFT, 4, LEFT)]
+
+    return fn
