@@ -100,6 +100,10 @@ def run_demo(opts: DemoOptions) -> int:
         raise InputError(f"--size {w}x{h}: too small (at least 320x240)")
     notices = Notices(echo=True)
     source, spec = open_demo_source(opts, notices)
+    screen = None
+    if not headless:
+        screen = _open_window(pygame, (w, h), spec, notices, opts.out)
+        headless = screen is None
     seconds = opts.seconds
     if headless and seconds is None and opts.frames is None:
         seconds = HEADLESS_DEFAULT_SECONDS
@@ -145,7 +149,7 @@ def run_demo(opts: DemoOptions) -> int:
                 interrupted = True
         else:
             try:
-                _window_loop(steps, hud, pipeline, opts.view, timer, (w, h), spec)
+                _window_loop(steps, hud, pipeline, opts.view, timer, screen)
             except KeyboardInterrupt:
                 interrupted = True
     finally:
@@ -187,11 +191,23 @@ def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:
         timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)
 
 
-def _window_loop(steps, hud, pipeline, view, timer, size, spec) -> None:
+def _open_window(pygame: Any, size: tuple[int, int], spec: str, notices: Any, out: Path):
+    """The display surface, or None (and headless from then on) when no window can open."""
+    try:
+        pygame.display.init()
+        screen = pygame.display.set_mode(size)
+    except pygame.error as exc:
+        notices.add(f"cannot open a window ({exc}); writing headless output to {out}")
+        pygame.display.quit()
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        return None
+    pygame.display.set_caption(f"edge_juggler demo - {spec}")
+    return screen
+
+
+def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
     import pygame  # noqa: PLC0415
 
-    screen = pygame.display.set_mode(size)
-    pygame.display.set_caption(f"edge_juggler demo - {spec}")
     current: str | None = None
     paused = False
     step = None

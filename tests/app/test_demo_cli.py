@@ -160,3 +160,13 @@ def test_default_synthetic_demo_in_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert _video_frames(tmp_path / "demo.mp4")[0] == 15
+
+
+def test_window_that_cannot_open_falls_back_to_headless(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no_such_driver")
+    opts = runner.DemoOptions(
+        source="parabola:8", headless=False, classifier=False, size=(480, 270), out=tmp_path
+    )
+    assert runner.run_demo(opts) == 0
+    assert "cannot open a window" in capsys.readouterr().err
+    assert _video_frames(tmp_path / "demo.mp4")[0] == 8
