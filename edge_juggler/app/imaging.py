@@ -28,6 +28,7 @@ class ViewImage:
     project_with: Intrinsics | None = None  # colour intrinsics for 3-D points, if different
     psx: float = 1.0  # colour px -> view px
     psy: float = 1.0
+    tracker_intr: Intrinsics | None = None  # to map pixels through rays when no 3-D point
 
     @property
     def size(self) -> tuple[int, int]:
@@ -40,6 +41,12 @@ class ViewImage:
             x, y, z = position_m
             k = self.project_with
             return (k.fx * x / z + k.cx) * self.psx, (k.fy * y / z + k.cy) * self.psy
+        if self.project_with is not None and self.tracker_intr is not None:
+            # same ray in the other camera (registered streams, parallax ignored)
+            k, t = self.project_with, self.tracker_intr
+            u = k.fx * (x_px - t.cx) / t.fx + k.cx
+            v = k.fy * (y_px - t.cy) / t.fy + k.cy
+            return u * self.psx, v * self.psy
         return x_px * self.sx, y_px * self.sy
 
 
@@ -133,4 +140,6 @@ class FrameImager:
             proj = frame.color_intrinsics
         psx = size[0] / proj.width if proj else 1.0
         psy = size[1] / proj.height if proj else 1.0
-        return ViewImage(rgb, "color", size[0] / trk_w, size[1] / trk_h, proj, psx, psy)
+        return ViewImage(
+            rgb, "color", size[0] / trk_w, size[1] / trk_h, proj, psx, psy, frame.intrinsics
+        )

@@ -81,3 +81,26 @@ def test_fit_size_keeps_aspect():
     assert fit_size(640, 576, 704, 576) == (640, 576)
     w, h = fit_size(1280, 720, 704, 576)
     assert w == 704 and abs(h - 396) <= 1
+
+
+def test_overlays_map_into_a_colour_camera_with_other_intrinsics():
+    from edge_juggler.frames import Frame, Intrinsics
+
+    d_intr = Intrinsics(fx=100.0, fy=100.0, cx=80.0, cy=60.0, width=160, height=120)
+    c_intr = Intrinsics(fx=200.0, fy=200.0, cx=160.0, cy=90.0, width=320, height=180)
+    frame = Frame(
+        0,
+        0,
+        color=np.zeros((180, 320, 3), np.uint8),
+        depth=np.ones((120, 160), np.uint16),
+        intrinsics=d_intr,
+        color_intrinsics=c_intr,
+    )
+    img = FrameImager().render(frame, "color", (320, 180))
+    assert img.size == (320, 180)
+    # the principal point maps to the principal point; 3-D points project directly
+    assert img.to_view(80.0, 60.0) == pytest.approx((160.0, 90.0))
+    assert img.to_view(90.0, 60.0) == pytest.approx((180.0, 90.0))
+    assert img.to_view(0.0, 0.0, (0.1, 0.0, 1.0)) == pytest.approx((180.0, 90.0))
+    depth_view = FrameImager().render(frame, "depth", (320, 240))
+    assert depth_view.to_view(80.0, 60.0) == pytest.approx((160.0, 120.0))
