@@ -74,6 +74,8 @@ class FusionConfig:
     high_ratio: float = 1.6  # apex / expected apex above which throws are too high
     low_ratio: float = 0.5  # and below which they are too low
     min_advice_confidence: float = 0.35
+    close_hands_m: float = 0.2  # throw points closer than this: hands too close (hip width ~0.35)
+    walking_drift_m: float = 0.5  # pattern centre moved this far: walking
 
 
 _DEFAULT = FusionConfig()
@@ -97,6 +99,7 @@ class JugglingState:
     agree: bool | None = None  # tracker and classifier agree on the ball count
     # carried from frame to frame so fuse() can stay pure
     throws_seen: int = 0
+    drops_seen: int = 0
     last_drop_t_s: float | None = None
 
     @property
@@ -313,6 +316,12 @@ def _tracker_mistakes(
         out["unsteady"] = _clip01(0.5 + (cv - cfg.unsteady_cv) * 2.0) * t_conf
     apex = _num(m, "mean_apex_height_m")
     expected = expected_apex_m(count) if count else None
+    sep = _num(m, "hand_separation_m")
+    if sep is not None and 0.0 < sep < cfg.close_hands_m:
+        out["hands_close"] = 0.7 * t_conf
+    drift = _num(m, "drift_m")
+    if drift is not None and drift > cfg.walking_drift_m:
+        out["walking"] = 0.6 * t_conf
     if apex is not None and expected:
         ratio = apex / expected
         if ratio > cfg.high_ratio:
@@ -343,16 +352,24 @@ def fuse(
 
     # ---- persistent facts carried through `previous`
     throws = previous.throws_seen if previous is not None else 0
+    drops = previous.drops_seen if previous is not None else 0
     last_drop = previous.last_drop_t_s if previous is not None else None
     if track is not None:
+        new_drops = 0
         for ev in track.events:
             if ev.type == "throw":
                 throws += 1
             elif ev.type == "drop":
+                new_drops += 1
                 last_drop = ev.t_s if last_drop is None else max(last_drop, ev.t_s)
         reported = _num(track.metrics, "throws")
         if reported is not None:
             throws = max(throws, int(reported))
+        reported = _num(track.metrics, "drops")
+        if reported is not None and int(reported) > drops + new_drops:
+            last_drop = t_s  # the running count grew without a drop event: it is news now
+            new_drops = int(reported) - drops
+        drops += new_drops
     drop_recent = last_drop is not None and 0.0 <= t_s - last_drop <= cfg.drop_memory_s
 
     # ---- ball count
@@ -467,5 +484,6 @@ def fuse(
         throws_per_second=tps,
         agree=agree,
         throws_seen=throws,
+        drops_seen=drops,
         last_drop_t_s=last_drop,
     )

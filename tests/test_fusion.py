@@ -222,3 +222,22 @@ def test_count_marginals_sum_to_one():
 
 def test_expected_apex_matches_design_card():
     assert expected_apex_m(3) == pytest.approx(0.42, abs=0.01)
+
+
+def test_drop_counted_in_metrics_without_an_event():
+    st = fuse(track_state(30, metrics=dict(STEADY, drops=0)), None)
+    assert st.drops_seen == 0 and "drop" not in [a.key for a in st.advice]
+    st = fuse(track_state(31, metrics=dict(STEADY, drops=1)), None, previous=st)
+    assert st.drops_seen == 1 and st.last_drop_t_s == pytest.approx(31 / 30)
+    assert st.advice[0].key == "drop"
+    # the same count on the next frame is not a new drop
+    again = fuse(track_state(200, metrics=dict(STEADY, drops=1)), None, previous=st)
+    assert again.last_drop_t_s == st.last_drop_t_s and "drop" not in [a.key for a in again.advice]
+
+
+def test_tracker_sees_close_hands_and_walking():
+    m = dict(STEADY, hand_separation_m=0.1, drift_m=0.8)
+    keys = {a.key: a.source for a in fuse(track_state(30, metrics=m), None).advice}
+    assert keys == {"hands_close": "tracker", "walking": "tracker"}
+    ok = dict(STEADY, hand_separation_m=0.35, drift_m=0.1)
+    assert fuse(track_state(30, metrics=ok), None).advice == ()
