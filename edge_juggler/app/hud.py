@@ -64,6 +64,7 @@ class Hud:
         self._fps_times: deque[float] = deque(maxlen=30)
         self._last_drop: tuple[float, float, float] | None = None  # (t_s, x, y)
         self.frames_drawn = 0
+        self._classifier_on = True
 
     # ------------------------------------------------------------------ text
     def font(self, size: int) -> pygame.font.Font:
@@ -151,6 +152,7 @@ class Hud:
         notices: Iterable[str] = (),
         paused: bool = False,
         status: str = "",
+        classifier_on: bool = True,
     ) -> ViewImage:
         """Draw the whole HUD for ``step``; returns the picture that was shown."""
         w, h = surface.get_size()
@@ -163,6 +165,7 @@ class Hud:
         surface.blit(pygame.image.frombuffer(img.rgb, (iw, ih), "RGB"), (ox, oy))
         self._draw_overlays(surface, step.track, img, ox, oy)
         self._draw_view_labels(surface, step, img, paused, view_w, h)
+        self._classifier_on = classifier_on
         self._draw_panel(surface, step, timer, notices, status, view_w, panel_w, h)
         self.frames_drawn += 1
         return img
@@ -301,7 +304,8 @@ class Hud:
         y += 17
         scores = step.scores
         if scores is None:
-            self.blit_text(surface, "(no scores yet)", (x + 8, y), 16, DIM)
+            note = "(warming up)" if self._classifier_on else "(off)"
+            self.blit_text(surface, note, (x + 8, y), 16, DIM)
             return y + 16
         from edge_juggler.catalogue import CLASSES  # noqa: PLC0415 - tiny module
 

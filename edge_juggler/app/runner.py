@@ -182,7 +182,14 @@ def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:
         if current is None:
             current = _view_for(step.frame, view)
         t0 = time.perf_counter()
-        hud.render(surface, step, view=current, timer=timer, notices=pipeline.notices)
+        hud.render(
+            surface,
+            step,
+            view=current,
+            timer=timer,
+            notices=pipeline.notices,
+            classifier_on=pipeline.classifier_enabled,
+        )
         t1 = time.perf_counter()
         writer.write(surface, step, timer)
         t2 = time.perf_counter()
@@ -227,7 +234,13 @@ def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
                     current = "color" if current == "depth" else "depth"
         if paused:
             hud.render(
-                screen, step, view=current, timer=timer, notices=pipeline.notices, paused=True
+                screen,
+                step,
+                view=current,
+                timer=timer,
+                notices=pipeline.notices,
+                paused=True,
+                classifier_on=pipeline.classifier_enabled,
             )
             pygame.display.flip()
             clock.tick(30)
@@ -239,7 +252,14 @@ def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
         if current is None:
             current = _view_for(step.frame, view)
         t0 = time.perf_counter()
-        hud.render(screen, step, view=current, timer=timer, notices=pipeline.notices)
+        hud.render(
+            screen,
+            step,
+            view=current,
+            timer=timer,
+            notices=pipeline.notices,
+            classifier_on=pipeline.classifier_enabled,
+        )
         t1 = time.perf_counter()
         pygame.display.flip()
         t2 = time.perf_counter()
