@@ -204,7 +204,7 @@ class Hud:
     def _draw_view_labels(
         self, surface: pygame.Surface, step: Step, img: ViewImage, paused: bool, vw: int, h: int
     ) -> None:
-        label = "DEPTH" if img.view == "depth" else "COLOUR"
+        label = {"depth": "DEPTH", "color": "COLOUR"}.get(img.view, "TRACKS")
         f = step.frame
         txt = self.text(f"{label}   frame {f.index}   t {f.t_s:7.2f} s", 20, FG)
         surface.fill(BG, pygame.Rect(0, 0, txt.get_width() + 20, txt.get_height() + 12))

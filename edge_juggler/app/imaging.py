@@ -56,6 +56,8 @@ def available_views(frame: Frame) -> tuple[str, ...]:
         views.append("color")
     if frame.depth is not None:
         views.append("depth")
+    if not views:
+        views.append("tracks")  # no pictures (MOT ball tracks): a plain canvas
     return tuple(views)
 
 
@@ -81,6 +83,7 @@ class FrameImager:
         self._fixed = depth_range_mm
         self._range: tuple[float, float] | None = depth_range_mm
         self._count = 0
+        self._extent = (640.0, 480.0)  # canvas of image-less frames, grows with the tracks
 
     def _depth_range(self, small: np.ndarray) -> tuple[float, float]:
         if self._fixed is not None:
@@ -113,13 +116,34 @@ class FrameImager:
         norm = cv2.bitwise_and(norm, cv2.compare(small, 0, cv2.CMP_GT))  # 0 = no reading
         return cv2.applyColorMap(norm, _depth_lut())
 
+    def _tracks_canvas(self, frame: Frame, box: tuple[int, int]) -> ViewImage:
+        """A dark canvas with the given ball positions as dots (frames without pictures)."""
+        pts = np.asarray(frame.extras.get("tracks", np.zeros((0, 3))), dtype=np.float64)
+        if frame.intrinsics is not None:
+            self._extent = (float(frame.intrinsics.width), float(frame.intrinsics.height))
+        elif pts.size:
+            self._extent = (
+                max(self._extent[0], float(pts[:, 1].max()) * 1.05),
+                max(self._extent[1], float(pts[:, 2].max()) * 1.05),
+            )
+        ew, eh = self._extent
+        size = fit_size(int(ew), int(eh), *box)
+        rgb = np.full((size[1], size[0], 3), 34, np.uint8)
+        sx, sy = size[0] / ew, size[1] / eh
+        step = max(8, size[0] // 12)
+        rgb[::step, :] = 48
+        rgb[:, ::step] = 48
+        for _id, x, y in pts[:, :3] if pts.ndim == 2 else ():
+            cv2.circle(rgb, (int(x * sx), int(y * sy)), 3, (200, 200, 200), -1)
+        return ViewImage(rgb, "tracks", sx, sy)
+
     def render(self, frame: Frame, view: str, box: tuple[int, int]) -> ViewImage:
         """Picture of ``frame`` in ``view`` ("color" or "depth", falls back to what exists)."""
         views = available_views(frame)
-        if not views:
-            raise ValueError("frame has neither colour nor depth to show")
         if view not in views:
             view = views[0]
+        if view == "tracks":
+            return self._tracks_canvas(frame, box)
         # the tracker's stream: depth when present, colour otherwise
         trk = frame.depth if frame.depth is not None else frame.color
         assert trk is not None

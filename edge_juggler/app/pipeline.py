@@ -237,14 +237,19 @@ class Pipeline:
             times["track"] = (time.perf_counter() - t0) * 1e3
         scores: ClassScores | None = None
         new_scores = False
-        if self.classifier is not None:
+        if self.classifier is not None and (frame.color is not None or frame.depth is not None):
             t0 = time.perf_counter()
             try:
                 roi = roi_from_track(track, frame) if self.use_roi else None
                 self.classifier.push(frame, roi)
                 scores = self.classifier.latest()
-            except InputError as exc:
-                self.notices.add(f"classifier stopped ({_short(exc)}); running without it")
+            except Exception as exc:
+                if os.environ.get("EDGE_JUGGLER_DEBUG"):
+                    raise
+                self.notices.add(
+                    f"classifier failed at frame {frame.index} ({type(exc).__name__}: "
+                    f"{_short(exc)}); running without it"
+                )
                 self._close_classifier()
             times["classify"] = (time.perf_counter() - t0) * 1e3
             if scores is not None and scores is not self._scores_seen:

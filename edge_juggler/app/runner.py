@@ -172,7 +172,9 @@ def run_demo(opts: DemoOptions) -> int:
 def _view_for(frame: Any, requested: str) -> str:
     if requested in ("depth", "color"):
         return requested
-    return "depth" if frame.depth is not None else "color"
+    if frame.depth is not None:
+        return "depth"
+    return "color" if frame.color is not None else "tracks"
 
 
 def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:

@@ -104,3 +104,17 @@ def test_overlays_map_into_a_colour_camera_with_other_intrinsics():
     assert img.to_view(0.0, 0.0, (0.1, 0.0, 1.0)) == pytest.approx((180.0, 90.0))
     depth_view = FrameImager().render(frame, "depth", (320, 240))
     assert depth_view.to_view(80.0, 60.0) == pytest.approx((160.0, 120.0))
+
+
+def test_frames_without_pictures_draw_their_tracks():
+    from edge_juggler.app.pipeline import Step
+    from edge_juggler.frames import Frame
+    from edge_juggler.fusion import fuse
+
+    tracks = np.array([[1, 100.0, 200.0], [2, 600.0, 900.0]])
+    frame = Frame(0, 0, extras={"tracks": tracks})
+    surface = pygame.Surface((800, 450))
+    img = Hud().render(surface, Step(frame, None, None, fuse(None, None)), view="depth")
+    assert img.view == "tracks"
+    x, y = img.to_view(600.0, 900.0)
+    assert img.rgb[int(y), int(x)].min() > 150  # the dot of ball 2 is on the canvas
