@@ -165,7 +165,9 @@ def format_human(d: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from edge_juggler.capture import open_source
+    from edge_juggler.capture.base import warnings_to_stderr
 
+    warnings_to_stderr()
     with open_source(args.source) as src:
         desc = src.describe()
         if not args.no_probe and src.frame_count is not None:

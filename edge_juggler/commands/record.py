@@ -23,6 +23,8 @@ HELP = "record a SOURCE to a TUM-layout folder + meta.json (or a labelled datase
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    if type(parser) is argparse.ArgumentParser:
+        parser.__class__ = _IntermixedParser
     parser.add_argument(
         "paths",
         nargs="+",
@@ -90,11 +92,28 @@ class _StopFlag:
             signal.signal(signal.SIGINT, self._old)
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """Lets OUT come after options (``record SOURCE --label X --seconds 3 DATASET/``)."""
+
+    _busy = False
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if self._busy:
+            return super().parse_known_args(args, namespace)
+        self._busy = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._busy = False
+
+
 def run(args: argparse.Namespace) -> int:
     from edge_juggler.capture import open_source
+    from edge_juggler.capture.base import warnings_to_stderr
     from edge_juggler.capture.recorder import RecordingWriter
     from edge_juggler.errors import DeviceError, InputError
 
+    warnings_to_stderr()
     if len(args.paths) > 2:
         raise InputError(f"record takes [SOURCE] OUT, got {len(args.paths)} paths")
     spec = args.paths[0] if len(args.paths) == 2 else None
