@@ -202,3 +202,19 @@ def test_record_track_file_is_input_error(capsys: pytest.CaptureFixture, tmp_pat
     p.write_text("1,1,0,0,2,2\n")
     rc, _, err = run_cli(capsys, "record", p, tmp_path / "out")
     assert_one_line_error(rc, err, "t.txt", "no images to record")
+
+
+def test_record_keeps_frames_when_camera_disconnects(
+    capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch
+) -> None:
+    from edge_juggler.capture.tum import TumSource
+    from tests.capture.test_k4a import fake_pyk4a
+
+    monkeypatch.setitem(sys.modules, "pyk4a", fake_pyk4a(captures=3))
+    out = tmp_path / "take"
+    rc, stdout, err = run_cli(capsys, "record", "kinect:0", out, "--quiet")
+    assert_one_line_error(rc, err, "kinect:0: camera stopped delivering frames after 3")
+    assert "recorded 3 frames" in stdout
+    frames = list(TumSource(out))
+    assert [int(f.depth[0, 0]) for f in frames] == [1000, 1001, 1002]
+    assert frames[0].intrinsics.fx == 504.6

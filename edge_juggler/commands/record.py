@@ -25,6 +25,11 @@ HELP = "record a SOURCE to a TUM-layout folder + meta.json (or a labelled datase
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     if type(parser) is argparse.ArgumentParser:
         parser.__class__ = _IntermixedParser
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.usage = (
+        "%(prog)s [SOURCE] OUT [--seconds S] [--frames N] [--label CLASS [--any-label]] "
+        "[--countdown S] [--no-fsync] [--quiet]"
+    )
     parser.add_argument(
         "paths",
         nargs="+",
