@@ -89,6 +89,9 @@ def run_demo(opts: DemoOptions) -> int:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # SDL would turn SIGINT/SIGTERM into a QUIT event that a headless loop never reads:
+    # keep Python's handlers so Ctrl-C raises KeyboardInterrupt and we finish the files
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     import pygame  # noqa: PLC0415 - heavy, and must see SDL_VIDEODRIVER first
 
     from .hud import Hud  # noqa: PLC0415
@@ -116,6 +119,7 @@ def run_demo(opts: DemoOptions) -> int:
     interrupted = False
     pygame.display.init()
     pygame.font.init()
+    old_term = _stop_on_sigterm()
     try:
         pipeline = Pipeline(
             source,
@@ -158,8 +162,9 @@ def run_demo(opts: DemoOptions) -> int:
             pipeline.close()
         source.close()
         pygame.quit()
+        _restore_sigterm(old_term)
     if interrupted:
-        print("edge-juggler: stopped (Ctrl-C)", file=sys.stderr)
+        print("edge-juggler: stopped (interrupted), files finished", file=sys.stderr)
     frames = pipeline.frames if pipeline is not None else 0
     if outputs is not None and not opts.quiet:
         wrote = [p for p in (outputs["video"], outputs["summary"]) if p]
@@ -167,6 +172,27 @@ def run_demo(opts: DemoOptions) -> int:
             wrote.append(f"{len(outputs['pngs'])} PNG in {opts.out}")
         print(f"demo: {frames} frames, wrote " + ", ".join(str(p) for p in wrote))
     return 0
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM stops the demo like Ctrl-C (files finished); returns the old handler."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _restore_sigterm(old: Any) -> None:
+    import signal  # noqa: PLC0415
+
+    if old is not None:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _view_for(frame: Any, requested: str) -> str:

@@ -100,7 +100,8 @@ def open_parabola(rest: str) -> ParabolaSource:
     fail = None
     if opt.startswith("fail="):
         fail = int(opt[5:])
-    return ParabolaSource(int(n) if n else 60, fail_after=fail, name=f"parabola:{rest}")
+    count = int(n) if n else None  # "parabola:" = endless
+    return ParabolaSource(count, fail_after=fail, name=f"parabola:{rest}")
 
 
 def track_state(

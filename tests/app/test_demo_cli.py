@@ -94,7 +94,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, capsys, monkeypatch):
     )
     rc = main(_args(tmp_path, "parabola:100", "--no-classifier", "--quiet"))
     assert rc == 0
-    assert "stopped (Ctrl-C)" in capsys.readouterr().err
+    assert "stopped (interrupted)" in capsys.readouterr().err
     assert _video_frames(tmp_path / "demo.mp4")[0] == 9
 
 
@@ -170,3 +170,37 @@ def test_window_that_cannot_open_falls_back_to_headless(tmp_path, capsys, monkey
     assert runner.run_demo(opts) == 0
     assert "cannot open a window" in capsys.readouterr().err
     assert _video_frames(tmp_path / "demo.mp4")[0] == 8
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_real_signal_stops_a_headless_run_with_files_finished(tmp_path, sig):
+    """SDL must not swallow Ctrl-C: the loop stops, the MP4 is finished, exit 0."""
+    import os
+    import signal
+    import time
+
+    code = (
+        "import sys; from edge_juggler.capture import spec; "
+        "spec.SCHEMES['parabola'] = 'tests.app.fakes:open_parabola'; "
+        "from edge_juggler.cli import main; "
+        f"sys.exit(main(['demo', 'parabola:', '--headless', '--no-classifier', '--out', "
+        f"{str(tmp_path)!r}, '--size', '480x270', '--realtime', '--seconds', '600']))"
+    )
+    from tests.app import fakes
+
+    fakes_dir = os.path.dirname(os.path.dirname(os.path.dirname(fakes.__file__)))
+    env = dict(os.environ, PYTHONPATH=fakes_dir)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    summary = tmp_path / "summary.txt"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        summary.exists() and len(summary.read_text().splitlines()) >= 2
+    ):
+        time.sleep(0.1)
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert b"stopped (interrupted)" in err and b"Traceback" not in err
+    assert _video_frames(tmp_path / "demo.mp4")[0] >= 30
