@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"  # Ctrl-C stays KeyboardInterrupt
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
     from tqdm import tqdm
