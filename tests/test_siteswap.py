@@ -28,3 +28,20 @@ def test_canonical_form_merges_rotations_and_repeats() -> None:
 def test_state_of_cascade_and_shower() -> None:
     assert siteswap.parse("3").state() == (True, True, True)
     assert siteswap.parse("51").state() == (True, True, False, True, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "balls", "pairs"),
+    [("(4,4)", 4, 1), ("(6x,4)*", 5, 2), ("(4,2x)(2x,4)", 3, 2), ("(4,2x)*", 3, 2)],
+)
+def test_sync_siteswaps_parse(text: str, balls: int, pairs: int) -> None:
+    ss = siteswap.parse_sync(text)
+    assert ss.balls == balls and len(ss.pairs) == pairs
+    assert siteswap.parse_any(text) == ss
+
+
+@pytest.mark.parametrize("text", ["(4,3)", "(4,4)(2,4)", "(4,4", "(4)", "(#,4)"])
+def test_invalid_sync_siteswaps_raise_one_line_error(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        siteswap.parse_sync(text)
+    assert "\n" not in str(err.value)

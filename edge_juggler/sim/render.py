@@ -35,7 +35,7 @@ N_VARIANTS = 4
 def noise_sd_mm(z_mm: np.ndarray | float) -> np.ndarray | float:
     """Depth noise (1 sigma) of the simulated time-of-flight sensor, growing with distance."""
     z = np.asarray(z_mm, dtype=np.float32) * 1e-3
-    return 0.8 + 0.9 * z * z
+    return 0.5 + 0.35 * z * z
 
 
 def valid_mask(profile: CameraProfile | None, intr: Intrinsics) -> np.ndarray:
@@ -44,15 +44,16 @@ def valid_mask(profile: CameraProfile | None, intr: Intrinsics) -> np.ndarray:
     mask = np.zeros((h, w), np.uint8)
     kind = profile.depth_mask if profile is not None else None
     if kind == "nfov_hexagon":
-        # the NFOV illuminator: a hexagon with flat top and bottom, pointy left and right
+        # the NFOV illuminator's hexagon, traced from a real NFOV unbinned frame: pointy
+        # left and right at 50 % height, the flat top and bottom just outside the image
         pts = np.array(
             [
-                (0.005, 0.5),
-                (0.19, 0.035),
-                (0.81, 0.035),
-                (0.995, 0.5),
-                (0.81, 0.965),
-                (0.19, 0.965),
+                (-0.006, 0.503),
+                (0.270, -0.07),
+                (0.739, -0.07),
+                (1.07, 0.503),
+                (0.773, 1.068),
+                (0.264, 1.068),
             ]
         )
         poly = np.round(pts * [w - 1, h - 1]).astype(np.int32)
@@ -180,12 +181,12 @@ class Renderer:
                 dark[sel] = True
         depth_m = np.where(t_best < far, t_best, 0.0)  # t along a z_cam=1 ray = z_cam
         # texture and light falloff for colour
-        tex = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 6 * w / 640)
+        tex = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 12 * w / 640)
         tex = tex / (tex.std() + 1e-6)
         fine = rng.normal(0, 1, (h, w)).astype(np.float32)
         r2 = ((u - w / 2) / w) ** 2 + ((v - h / 2) / h) ** 2
         vign = (1.0 - 0.5 * r2).astype(np.float32)
-        lum = shade * vign * (1.0 + 0.06 * tex + 0.03 * fine)
+        lum = shade * vign * (1.0 + 0.025 * tex + 0.015 * fine)
         self.bg_color_clean = np.clip(colour * lum[..., None], 0, 255)
         # clean and noisy depth
         z_mm = (depth_m * 1000.0).astype(np.float32)

@@ -93,7 +93,13 @@ def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
     spec = ScenarioSpec(label=name, **common)
     if info.kind == "background":
         spec.pattern = ""
-        spec.person = {"empty": "none"}.get(info.detail or "", info.detail or "stand")
+        spec.person = {
+            "empty": "none",
+            "standing": "stand",
+            "entering": "enter",
+            "leaving": "leave",
+            "reaching": "reach",
+        }[info.detail or "standing"]
         spec.balls_real = False
         return spec
     if info.kind == "pretend":
