@@ -119,6 +119,7 @@ class TumSource(Source):
     ) -> None:
         self.path = Path(path)
         self.name = str(path)
+        self._profile_name = profile
         if not self.path.is_dir():
             raise InputError(f"{self.path}: not a folder")
         rgb_txt, depth_txt = self.path / "rgb.txt", self.path / "depth.txt"
@@ -191,7 +192,18 @@ class TumSource(Source):
 
     def _intrinsics(self) -> tuple[Intrinsics | None, Intrinsics | None]:
         color, depth = self._first or (None, None)
-        if self.meta is not None:
+        if self._profile_name:  # explicit ?profile= wins over meta.json and guesses
+            from edge_juggler.capture.profiles import load_profile
+
+            prof = load_profile(self._profile_name)
+            intr = cintr = None
+            if depth is not None and prof.depth is not None:
+                intr = prof.depth.scaled(depth.shape[1], depth.shape[0])
+            if color is not None and prof.color is not None:
+                cintr = prof.color.scaled(color.shape[1], color.shape[0])
+            if intr is None:
+                intr, cintr = cintr, None
+        elif self.meta is not None:
             intr = self.meta.get("intrinsics")
             cintr = self.meta.get("color_intrinsics")
             intr = Intrinsics.from_dict(intr) if intr else None

@@ -131,3 +131,14 @@ def test_depth_only_and_fps_from_timestamps(tmp_path: Path) -> None:
     assert src.modality == "depth"
     assert src.fps == pytest.approx(30, rel=1e-3)
     assert src.frame_count == 4 and src.intrinsics is None  # 8x8 matches no profile
+
+
+def test_profile_option_sets_intrinsics(tmp_path: Path) -> None:
+    root = _tum_folder(tmp_path, 2)
+    src = open_source(f"{root}?profile=azure_nfov")
+    # the 640x576 profile resampled to these 8x8 test images
+    assert (src.intrinsics.width, src.intrinsics.height) == (8, 8)
+    assert src.intrinsics.fx == pytest.approx(504.608 * 8 / 640, rel=1e-4)
+    assert src.color_intrinsics.fx == pytest.approx(611.795 * 8 / 1280, rel=1e-4)
+    with pytest.raises(InputError, match="camera profile 'nope' not found"):
+        open_source(f"{root}?profile=nope")
