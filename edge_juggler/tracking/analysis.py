@@ -1,0 +1,417 @@
+"""From flights to juggling: hands, the beat grid, events, siteswap and summary metrics.
+
+Why this works without ball identities: in vanilla (async) siteswap the hands
+alternate beats, so once every throw sits on an integer beat with the right
+hand's parity, a flight caught by hand H was thrown with value n where beat
+``throw_beat + n`` is the first beat of H after the catch (a hand holds a ball
+for less than two beats). Beats without a flight are 2 (a ball is waiting in
+that hand) or 0 (empty hand). The pattern is then the shortest repeating unit
+of that beat sequence.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge_juggler.siteswap import canonical_throws, is_valid, throw_symbol
+from edge_juggler.tracking.flights import Flight, G
+from edge_juggler.tracking.types import Event
+
+
+@dataclass
+class Scale:
+    """How pixels become metres: from depth (per flight) or from image gravity."""
+
+    g_px: float | None  # image gravity, px/s^2
+    fy: float | None = None  # focal length when depth is known
+
+    @property
+    def px_per_m(self) -> float | None:
+        return self.g_px / G if self.g_px else None
+
+    def metres(self, dy_px: float, z_m: float | None) -> float | None:
+        if z_m is not None and self.fy:
+            return dy_px * z_m / self.fy
+        if self.g_px:
+            return dy_px / self.px_per_m
+        return None
+
+
+def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
+    """Drop arcs that are hand motion, not throws.
+
+    A throw either rises (>= 5 cm) and lasts a fair part of a typical flight,
+    or crosses to the other hand (a low pass such as a 1 travels >= 12 cm).
+    """
+    if not flights:
+        return []
+    # a typical real flight: hand wiggles can outnumber throws, so not the median
+    med = float(np.percentile([f.duration for f in flights], 75))
+    out = []
+    for f in flights:
+        travel = abs(f.catch_xy[0] - f.throw_xy[0])
+        rise = scale.metres(f.rise_px, f.z_m)
+        trav = scale.metres(travel, f.z_m)
+        if rise is None or trav is None:
+            out.append(f)
+            continue
+        tall = rise >= 0.05 and f.duration >= 0.35 * med
+        crossing = trav >= 0.12 and f.duration >= 0.06
+        if tall or crossing:
+            out.append(f)
+    return out
+
+
+def _two_means(x: np.ndarray) -> tuple[float, float, float]:
+    """Best 1-D split into two groups: (mean_lo, mean_hi, separation in pooled std)."""
+    xs = np.sort(x)
+    n = len(xs)
+    if n < 4:
+        m = float(np.mean(xs)) if n else 0.0
+        return m, m, 0.0
+    best = (np.inf, 1)
+    for k in range(1, n):
+        a, b = xs[:k], xs[k:]
+        cost = a.var() * len(a) + b.var() * len(b)
+        if cost < best[0]:
+            best = (cost, k)
+    k = best[1]
+    a, b = xs[:k], xs[k:]
+    pooled = np.sqrt(best[0] / n) + 1e-9
+    return float(a.mean()), float(b.mean()), float((b.mean() - a.mean()) / pooled)
+
+
+def grid_period(t: np.ndarray, lo: float = 0.08, hi: float = 1.0) -> float | None:
+    """Beat period of throw times: an approximate GCD of consecutive intervals.
+
+    The coarsest period that puts (nearly) every interval on a whole number of
+    beats; near-simultaneous detections (interval ~0) do not count.
+    """
+    if len(t) < 3:
+        return None
+    d = np.diff(np.sort(t))
+    d = d[d > 0.04]
+    if len(d) < 2:
+        return None
+    med = float(np.median(d))
+    taus = np.geomspace(lo, min(hi, 1.25 * med), 300)
+    best_tau, best_err = None, np.inf
+    for tau in taus[::-1]:  # coarsest first
+        r = d / tau
+        k = np.maximum(1, np.round(r))
+        err = float(np.sqrt(np.mean(((r - k) / np.maximum(1.0, k) ** 0.5) ** 2)))
+        if err <= 0.12:
+            return float(tau)
+        if err < best_err:
+            best_tau, best_err = float(tau), err
+    return best_tau
+
+
+@dataclass
+class BeatGrid:
+    """Integer beats of the throws; each hand keeps its own clock (even/odd beats)."""
+
+    beats: np.ndarray  # integer beat per flight (same order as flights)
+    tau: float  # mean beat period, s
+    two_handed: bool
+    anchors: dict  # parity -> (beats, times) of that hand's throws
+    hand_of_parity: dict = field(default_factory=dict)  # parity -> "left"/"right"
+
+    def slot_time(self, m: int) -> float:
+        """When beat m happens: on the clock of the hand that owns it."""
+        p = m % 2
+        if p not in self.anchors:
+            p = 1 - p
+            m = m - 1
+        am, at = self.anchors[p]
+        if len(am) == 1:
+            return float(at[0] + (m - am[0]) * self.tau)
+        if m <= am[0]:
+            return float(at[0] + (m - am[0]) * self.tau)
+        if m >= am[-1]:
+            return float(at[-1] + (m - am[-1]) * self.tau)
+        return float(np.interp(m, am, at))
+
+
+def _side(x: float, mid: float) -> str:
+    # The camera faces the juggler: their right hand appears on the image left.
+    return "right" if x < mid else "left"
+
+
+def hand_positions(flights: list[Flight]) -> np.ndarray:
+    """Where the throwing hand is: throw point averaged with the ball's last catch."""
+    last_catch: dict[int, float] = {}
+    hx = np.empty(len(flights))
+    for k, f in enumerate(flights):
+        c = last_catch.get(f.ball)
+        hx[k] = f.throw_xy[0] if c is None else 0.5 * (f.throw_xy[0] + c)
+        last_catch[f.ball] = f.catch_xy[0]
+    return hx
+
+
+def build_beat_grid(flights: list[Flight]) -> tuple[BeatGrid | None, float | None]:
+    """Put every throw on an integer beat. Returns (grid, midline_x or None).
+
+    Async juggling alternates hands beat by beat, but real rhythms are uneven
+    (a shower's pass follows its high throw almost at once), so beats come
+    from the hand sequence, not from a global metronome: two throws in a row
+    from one hand have the other hand's (empty or holding) beat between them,
+    and each hand's own cycle time tells how many of its beats were skipped.
+    """
+    if len(flights) < 3:
+        return None, None
+    t = np.array([f.t_throw for f in flights])
+    hx = hand_positions(flights)
+    lo_m, hi_m, sep = _two_means(hx)
+    mid = 0.5 * (lo_m + hi_m)
+    side = (hx >= mid).astype(int)
+    frac = float(np.mean(side))
+    two = sep >= 3.0 and 0.15 <= frac <= 0.85
+    if not two:
+        side = np.zeros(len(t), dtype=int)
+    # consecutive throws: +1 beat when the hand changes, +2 when it does not,
+    # more only when the pause is far longer than usual (missed throws)
+    dt = np.diff(t)
+    typ = float(np.median(dt[dt > 0.06])) if (dt > 0.06).any() else 0.0
+    if typ <= 0:
+        return None, None
+    m = np.zeros(len(t), dtype=int)
+    for k in range(1, len(t)):
+        par = int(side[k] != side[k - 1])
+        base = 1 if par else 2
+        r = dt[k - 1] / typ
+        step = base
+        while step + 2 <= r + 0.5 * base:
+            step += 2
+        m[k] = m[k - 1] + step
+    anchors = {}
+    for p in (0, 1):
+        sel = m % 2 == p
+        if sel.any():
+            um = np.unique(m[sel])
+            anchors[p] = (um, np.array([np.median(t[m == b]) for b in um]))
+    hop = {}
+    if two:
+        for p in (0, 1):
+            if p in anchors:
+                hop[p] = _side(float(np.median(hx[m % 2 == p])), mid)
+        if len(set(hop.values())) < 2:
+            hop = {0: "right", 1: "left"}
+    else:
+        hand = "right"
+        hop = {0: hand, 1: "left"}
+    tau = float((t[-1] - t[0]) / max(1, m[-1] - m[0]))
+    grid = BeatGrid(beats=m, tau=tau, two_handed=two, anchors=anchors, hand_of_parity=hop)
+    return grid, (mid if two else None)
+
+
+def throw_values(flights: list[Flight], grid: BeatGrid, mid: float | None) -> list[int | None]:
+    """Siteswap value of each flight from its catch time and catching hand."""
+    vals: list[int | None] = []
+    for f, b in zip(flights, grid.beats, strict=True):
+        if f.dropped or f.open_end:
+            vals.append(None)
+            continue
+        if mid is None:
+            crossing = False
+        else:
+            crossing = _side(f.throw_xy[0], mid) != _side(f.catch_xy[0], mid)
+        n = 1 if crossing else 2
+        limit = f.t_catch + 0.05 * grid.tau
+        while grid.slot_time(b + n) <= limit and n < 36:
+            n += 2
+        vals.append(n)
+    return vals
+
+
+def beat_sequence(flights: list[Flight], grid: BeatGrid, vals: list[int | None]) -> list[int]:
+    """Value on every beat from the first to the last throw (2 = held, 0 = empty)."""
+    m0, m1 = int(grid.beats.min()), int(grid.beats.max())
+    by_beat: dict[int, tuple[int, float]] = {}
+    for f, b, v in zip(flights, grid.beats, vals, strict=True):
+        if v is None:
+            continue
+        if b not in by_beat or f.rise_px > by_beat[b][1]:
+            by_beat[int(b)] = (v, f.rise_px)
+    arrivals: Counter = Counter()
+    seq = []
+    for b in range(m0, m1 + 1):
+        if b in by_beat:
+            v = by_beat[b][0]
+        elif arrivals[b] > 0:
+            v = 2
+        else:
+            v = 0
+        if v > 0:
+            arrivals[b + v] += 1
+        seq.append(v)
+    return seq
+
+
+def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
+    """Shortest valid repeating unit of a noisy beat sequence, with its agreement."""
+    s = list(seq)
+    # ignore the start and end (the juggler starts and stops the pattern there)
+    trim = min(3, len(s) // 6)
+    core = s[trim : len(s) - trim] if len(s) - 2 * trim >= 6 else s
+    if len(core) < 3:
+        return None, 0.0
+    results = []
+    for p in range(1, min(max_period, len(core) // 2) + 1):
+        unit, hits = [], 0
+        for r in range(p):
+            col = core[r::p]
+            val, cnt = Counter(col).most_common(1)[0]
+            unit.append(val)
+            hits += cnt
+        agree = hits / len(core)
+        if sum(unit) % p == 0 and sum(unit) > 0 and is_valid(unit):
+            results.append((p, tuple(unit), agree))
+    if not results:
+        return None, 0.0
+    best = max(a for _, _, a in results)
+    for _p, unit, a in results:  # shortest that is nearly as good as the best
+        if a >= best - 0.04:
+            return canonical_throws(unit), a
+    return None, 0.0
+
+
+@dataclass
+class Analysis:
+    """The tracker's final word: report summary, events, tracks."""
+
+    summary: dict
+    events: list[Event]
+    tracks: list[dict]
+    flights: list[Flight] = field(default_factory=list)
+
+
+def _median_or_none(v: list[float]) -> float | None:
+    return float(np.median(v)) if v else None
+
+
+def analyse_flights(
+    flights: list[Flight],
+    scale: Scale,
+    *,
+    duration_s: float,
+    fallback_ball_count: int | None = None,
+) -> tuple[dict, list[Event]]:
+    """Summary metrics and events from all flights of a recording."""
+    flights = sorted(flights, key=lambda f: f.t_throw)
+    # drops: a flight that ends far below where balls are usually caught
+    if flights:
+        catch_y = np.median([f.catch_xy[1] for f in flights])
+        for f in flights:
+            below = scale.metres(f.catch_xy[1] - catch_y, f.z_m)
+            if below is not None and below > 0.3:
+                f.dropped = True
+    grid, mid = build_beat_grid(flights)
+    ss = None
+    agree = 0.0
+    if grid is not None:
+        hop = grid.hand_of_parity
+        for f, b in zip(flights, grid.beats, strict=True):
+            f.throw_hand = hop.get(int(b) % 2)
+            if mid is not None:
+                f.catch_hand = _side(f.catch_xy[0], mid)
+            else:
+                f.catch_hand = f.throw_hand
+        vals = throw_values(flights, grid, mid)
+        seq = beat_sequence(flights, grid, vals)
+        ss, agree = find_period(seq)
+    for f in flights:
+        h = scale.metres(f.rise_px, f.z_m)
+        f.height_m = None if h is None else float(h)
+
+    events: list[Event] = []
+    for f in flights:
+        events.append(Event(f.t_throw, "throw", f.ball, f.throw_hand, None, f.frame_throw))
+        events.append(Event(f.t_apex, "peak", f.ball, None, f.height_m, f.frame_apex))
+        if f.dropped:
+            events.append(Event(f.t_catch, "drop", f.ball, None, None, f.frame_catch))
+        elif not f.open_end:
+            events.append(Event(f.t_catch, "catch", f.ball, f.catch_hand, None, f.frame_catch))
+    events.sort(key=lambda e: (e.t_s, e.type))
+
+    n_throws = len(flights)
+    n_drops = sum(f.dropped for f in flights)
+    n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
+    tps = None
+    cv = None
+    if n_throws >= 3:
+        t = np.array([f.t_throw for f in flights])
+        span = t[-1] - t[0]
+        if span > 0:
+            tps = float((n_throws - 1) / span)
+        if grid is not None:
+            dm = np.diff(grid.beats)
+            dt = np.diff(t)
+            ok = dm > 0
+            if ok.sum() >= 3:
+                per = dt[ok] / dm[ok]
+                cv = float(np.std(per) / np.mean(per))
+    heights = [f.height_m for f in flights if f.height_m is not None and not f.dropped]
+    ball_count = None
+    siteswap = None
+    if ss is not None and agree >= 0.6:
+        siteswap = "".join(throw_symbol(v) for v in ss)
+        ball_count = int(sum(ss) // len(ss))
+    elif fallback_ball_count is not None:
+        ball_count = fallback_ball_count
+    if not flights:
+        ball_count = 0
+
+    hands = _hand_metrics(flights, scale)
+    summary = {
+        "ball_count": ball_count,
+        "throws": n_throws,
+        "catches": n_catches,
+        "drops": n_drops,
+        "throws_per_second": _round(tps, 3),
+        "siteswap": siteswap,
+        "siteswap_agreement": _round(agree if ss is not None else None, 3),
+        "beat_period_s": _round(grid.tau if grid else None, 4),
+        "mean_apex_height_m": _round(float(np.mean(heights)) if heights else None, 4),
+        "apex_height_std_m": _round(float(np.std(heights)) if len(heights) > 1 else None, 4),
+        "median_apex_height_m": _round(_median_or_none(heights), 4),
+        "period_cv": _round(cv, 4),
+        "gravity_px_s2": _round(scale.g_px, 1),
+        **hands,
+        "duration_s": _round(duration_s, 3),
+    }
+    return summary, events
+
+
+def _round(v: float | None, nd: int) -> float | None:
+    return None if v is None else round(float(v), nd)
+
+
+def _hand_metrics(flights: list[Flight], scale: Scale) -> dict:
+    """Hand separation/height from throw points, and drift of the pattern centre."""
+    out: dict = {
+        "hand_separation_m": None,
+        "hand_height_difference_m": None,
+        "drift_m": None,
+        "drift_px": None,
+    }
+    if len(flights) < 4:
+        return out
+    z = _median_or_none([f.z_m for f in flights if f.z_m is not None])
+    pts = {h: [f.throw_xy for f in flights if f.throw_hand == h] for h in ("left", "right")}
+    if pts["left"] and pts["right"]:
+        lm = np.median(np.array(pts["left"]), axis=0)
+        rm = np.median(np.array(pts["right"]), axis=0)
+        sep = scale.metres(float(abs(lm[0] - rm[0])), z)
+        dh = scale.metres(float(rm[1] - lm[1]), z)  # left higher than right -> positive
+        out["hand_separation_m"] = _round(sep, 4)
+        out["hand_height_difference_m"] = _round(dh, 4)
+    xy = np.array([f.throw_xy for f in flights])
+    q = max(1, len(xy) // 4)
+    d_px = float(np.linalg.norm(xy[-q:].mean(0) - xy[:q].mean(0)))
+    out["drift_px"] = _round(d_px, 1)
+    out["drift_m"] = _round(scale.metres(d_px, z), 4)
+    return out

@@ -1,0 +1,192 @@
+"""Frame-to-frame association: Hungarian matching under a ballistic prediction.
+
+Each track predicts where its ball will be from a short quadratic fit of its
+own recent samples (gravity shows up as the fitted acceleration, so the same
+code works in pixels from any camera); detections are matched with
+``scipy.optimize.linear_sum_assignment`` inside a gate that grows with the
+time a ball has been unseen. Balls vanish in the hand; a new blob that
+appears where a ball was lost recently takes that ball's identity back
+(first lost, first thrown), so identities survive the hands and crossings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+BALL_RADIUS_M = 0.035  # a typical juggling ball (62-70 mm); only used as a prior
+
+
+@dataclass
+class Detection:
+    """One ball candidate in one frame (full-resolution pixels)."""
+
+    x: float
+    y: float
+    radius_px: float
+    z_m: float | None = None
+    color_id: int = -1
+    area_px: float = 0.0
+
+
+@dataclass
+class BallTrack:
+    id: int
+    color_id: int = -1
+    t: list[float] = field(default_factory=list)
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    z: list[float] = field(default_factory=list)
+    frame: list[int] = field(default_factory=list)
+    radius_px: float = 0.0
+    lost_since: float | None = None
+
+    def add(self, t: float, det: Detection, frame: int) -> None:
+        self.t.append(t)
+        self.x.append(det.x)
+        self.y.append(det.y)
+        self.z.append(np.nan if det.z_m is None else det.z_m)
+        self.frame.append(frame)
+        self.radius_px = (
+            det.radius_px if not self.radius_px else 0.8 * self.radius_px + 0.2 * det.radius_px
+        )
+        self.lost_since = None
+        if det.color_id >= 0:
+            self.color_id = det.color_id
+
+    @property
+    def last_t(self) -> float:
+        return self.t[-1]
+
+    def velocity(self) -> tuple[float, float]:
+        if len(self.t) < 2 or self.t[-1] - self.t[-2] <= 0:
+            return 0.0, 0.0
+        dt = self.t[-1] - self.t[-2]
+        return (self.x[-1] - self.x[-2]) / dt, (self.y[-1] - self.y[-2]) / dt
+
+    def predict(self, t: float, g_px: float) -> tuple[float, float]:
+        """Position at time t: quadratic in y (gravity), linear in x, from recent samples."""
+        n = len(self.t)
+        if n == 1:
+            return self.x[-1], self.y[-1]
+        k = min(n, 5)
+        tt = np.asarray(self.t[-k:]) - self.t[-1]
+        xs = np.asarray(self.x[-k:])
+        ys = np.asarray(self.y[-k:])
+        dt = t - self.t[-1]
+        if k >= 3 and tt[0] > -0.3:
+            # fixed image gravity, fitted velocity: robust with few samples
+            r = ys - 0.5 * g_px * tt * tt
+            vy, y0 = np.polyfit(tt, r, 1)
+            vx, x0 = np.polyfit(tt, xs, 1)
+            # if the ball is not flying (held), the fixed-g model is wrong: fall back
+            res = np.abs(r - (vy * tt + y0)).max()
+            if res < max(2.0, 0.6 * self.radius_px):
+                return x0 + vx * dt, y0 + vy * dt + 0.5 * g_px * dt * dt
+        vx, vy = self.velocity()
+        return self.x[-1] + vx * dt, self.y[-1] + vy * dt
+
+
+class Associator:
+    """Keeps ball tracks alive across frames; swappable gate and cost parts."""
+
+    def __init__(
+        self,
+        *,
+        relink_s: float = 1.2,
+        max_lost_s: float = 2.0,
+        gate_radii: float = 4.0,
+    ) -> None:
+        self.relink_s = relink_s
+        self.max_lost_s = max_lost_s
+        self.gate_radii = gate_radii
+        self.active: list[BallTrack] = []
+        self.lost: list[BallTrack] = []
+        self.all: dict[int, BallTrack] = {}
+        self._next_id = 1
+        self.g_px: float | None = None  # image gravity once known (px/s^2)
+
+    def _gravity(self, radius_px: float) -> float:
+        if self.g_px:
+            return self.g_px
+        # prior from the ball's apparent size: radius_px / 0.035 m = px per metre
+        return 9.81 * max(radius_px, 1.0) / BALL_RADIUS_M
+
+    def _gate(self, tr: BallTrack, t: float) -> float:
+        dt = max(t - tr.last_t, 1e-3)
+        r = max(tr.radius_px, 1.5)
+        vx, vy = tr.velocity()
+        speed = float(np.hypot(vx, vy))
+        return self.gate_radii * r + 0.35 * speed * dt + 0.5 * self._gravity(r) * dt * dt * 0.5
+
+    def step(self, t: float, frame: int, dets: list[Detection]) -> list[BallTrack]:
+        """Match detections to tracks; returns the tracks seen in this frame."""
+        tracks = self.active
+        seen: list[BallTrack] = []
+        unmatched = list(range(len(dets)))
+        if tracks and dets:
+            cost = np.full((len(tracks), len(dets)), 1e6)
+            for i, tr in enumerate(tracks):
+                g = self._gravity(tr.radius_px)
+                px, py = tr.predict(t, g)
+                gate = self._gate(tr, t)
+                for j, d in enumerate(dets):
+                    if tr.color_id >= 0 and d.color_id >= 0 and tr.color_id != d.color_id:
+                        continue
+                    dist = float(np.hypot(d.x - px, d.y - py))
+                    if dist <= gate:
+                        cost[i, j] = dist / gate
+            rows, cols = linear_sum_assignment(cost)
+            used = set()
+            for i, j in zip(rows, cols, strict=True):
+                if cost[i, j] < 1e5:
+                    tracks[i].add(t, dets[j], frame)
+                    seen.append(tracks[i])
+                    used.add(j)
+            unmatched = [j for j in unmatched if j not in used]
+        # tracks not seen: move to lost
+        still = []
+        for tr in tracks:
+            if tr.last_t == t:
+                still.append(tr)
+            else:
+                if tr.lost_since is None:
+                    tr.lost_since = tr.last_t
+                if t - tr.last_t <= 0.15:  # a short miss: keep predicting
+                    still.append(tr)
+                else:
+                    self.lost.append(tr)
+        self.active = still
+        self.lost = [tr for tr in self.lost if t - tr.last_t <= self.max_lost_s]
+        # unmatched detections: re-link a recently lost ball nearby, else a new ball
+        for j in unmatched:
+            d = dets[j]
+            tr = self._relink(t, d)
+            if tr is None:
+                tr = BallTrack(id=self._next_id)
+                self._next_id += 1
+                self.all[tr.id] = tr
+            tr.add(t, d, frame)
+            self.active.append(tr)
+            seen.append(tr)
+        return seen
+
+    def _relink(self, t: float, d: Detection) -> BallTrack | None:
+        best, best_key = None, None
+        zone = 9.0 * max(d.radius_px, 1.5)  # ~0.3 m: the hand that caught it
+        for tr in self.lost:
+            if t - tr.last_t > self.relink_s:
+                continue
+            if tr.color_id >= 0 and d.color_id >= 0 and tr.color_id != d.color_id:
+                continue
+            dist = float(np.hypot(d.x - tr.x[-1], d.y - tr.y[-1]))
+            if dist > zone:
+                continue
+            key = tr.last_t  # first lost, first thrown
+            if best_key is None or key < best_key:
+                best, best_key = tr, key
+        if best is not None:
+            self.lost.remove(best)
+        return best

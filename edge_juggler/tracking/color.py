@@ -1,0 +1,222 @@
+"""Colour segmentation: ball colours learned from motion, then thresholded per frame.
+
+Learning: in the first seconds, pixels that are saturated *and* changed
+since two frames ago form blobs; the small, compact ones are balls in
+flight (hands and arms are big, shadows are unsaturated). Their hues cluster
+into one range per ball colour. A ``calibrate`` profile can override all of it.
+
+Frames of any size and orientation are processed at a working scale whose
+long side is at most ``work_long_side`` pixels; results are in full-resolution pixels.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge_juggler.errors import InputError
+from edge_juggler.tracking.association import Detection
+
+
+@dataclass
+class ColorRange:
+    """One ball colour in OpenCV HSV (H 0..179, wraps at red)."""
+
+    h_lo: int
+    h_hi: int
+    s_lo: int
+    v_lo: int
+    s_hi: int = 255
+    v_hi: int = 255
+
+    def mask(self, hsv: np.ndarray) -> np.ndarray:
+        if self.h_lo <= self.h_hi:
+            return cv2.inRange(
+                hsv, (self.h_lo, self.s_lo, self.v_lo), (self.h_hi, self.s_hi, self.v_hi)
+            )
+        a = cv2.inRange(hsv, (self.h_lo, self.s_lo, self.v_lo), (179, self.s_hi, self.v_hi))
+        b = cv2.inRange(hsv, (0, self.s_lo, self.v_lo), (self.h_hi, self.s_hi, self.v_hi))
+        return cv2.bitwise_or(a, b)
+
+
+@dataclass
+class ColorModel:
+    ranges: list[ColorRange] = field(default_factory=list)
+    ball_radius_px: float | None = None  # at full resolution
+    source: str = "learned"
+
+    def to_dict(self) -> dict:
+        return {
+            "ranges": [asdict(r) for r in self.ranges],
+            "ball_radius_px": self.ball_radius_px,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ColorModel:
+        return cls(
+            ranges=[ColorRange(**r) for r in d.get("ranges", [])],
+            ball_radius_px=d.get("ball_radius_px"),
+            source=d.get("source", "profile"),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> ColorModel:
+        try:
+            d = json.loads(Path(path).read_text())
+            return cls.from_dict(d.get("color", d))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"{path}: not a colour profile ({exc})") from None
+
+
+def work_scale(shape: tuple[int, ...], long_side: int) -> float:
+    return min(1.0, long_side / float(max(shape[0], shape[1])))
+
+
+def _resize(img: np.ndarray, s: float) -> np.ndarray:
+    if s >= 1.0:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+
+
+class ColorLearner:
+    """Collects small, fast, saturated moving blobs and clusters their hues."""
+
+    def __init__(self, work_long_side: int = 480, min_sat: int = 80, min_val: int = 50) -> None:
+        self.long = work_long_side
+        self.min_sat = min_sat
+        self.min_val = min_val
+        self.samples: list[tuple[float, float, float, float]] = []  # hue, sat, val, radius
+        self._prev: list[np.ndarray] = []
+        self.frames = 0
+
+    def add(self, rgb: np.ndarray) -> None:
+        s = work_scale(rgb.shape, self.long)
+        small = _resize(rgb, s)
+        hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        self.frames += 1
+        self._prev.append(grey)
+        if len(self._prev) < 3:
+            return
+        old = self._prev.pop(0)
+        diff = cv2.absdiff(grey, old)
+        moving = diff > 20
+        sat = (hsv[..., 1] >= self.min_sat) & (hsv[..., 2] >= self.min_val)
+        cand = (moving & sat).astype(np.uint8)
+        cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
+        img_area = cand.shape[0] * cand.shape[1]
+        for i in range(1, n):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < 6 or area > 0.01 * img_area:
+                continue
+            if max(w, h) > 3 * min(w, h) or area / (w * h) < 0.35:
+                continue
+            sel = labels[y : y + h, x : x + w] == i
+            px = hsv[y : y + h, x : x + w][sel]
+            hue = _circular_median(px[:, 0].astype(np.float64))
+            r = float(np.sqrt(area / np.pi)) / s
+            self.samples.append((hue, float(np.median(px[:, 1])), float(np.median(px[:, 2])), r))
+
+    def model(self, min_blobs: int = 8) -> ColorModel:
+        """Hue clusters with enough blobs become ball colours."""
+        if len(self.samples) < min_blobs:
+            return ColorModel([], None)
+        a = np.array(self.samples)
+        hist = np.bincount(a[:, 0].astype(int) % 180, minlength=180).astype(np.float64)
+        k = np.array([1, 2, 3, 2, 1], dtype=np.float64)
+        sm = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), k, mode="valid")
+        ranges: list[ColorRange] = []
+        radii: list[float] = []
+        used = np.zeros(len(a), dtype=bool)
+        total = len(a)
+        for _ in range(6):
+            peak = int(np.argmax(sm))
+            if sm[peak] <= 0:
+                break
+            dh = np.abs(((a[:, 0] - peak + 90) % 180) - 90)
+            member = (dh <= 10) & ~used
+            sm[[(peak + j) % 180 for j in range(-12, 13)]] = 0
+            if member.sum() < max(min_blobs // 2, 0.06 * total):
+                continue
+            used |= member
+            m = a[member]
+            spread = max(6.0, min(14.0, 2.5 * float(np.std(dh[member]))))
+            s_lo = int(max(self.min_sat - 20, np.percentile(m[:, 1], 10) * 0.6))
+            v_lo = int(max(self.min_val - 10, np.percentile(m[:, 2], 10) * 0.5))
+            ranges.append(
+                ColorRange(
+                    h_lo=int(round(peak - spread)) % 180,
+                    h_hi=int(round(peak + spread)) % 180,
+                    s_lo=s_lo,
+                    v_lo=v_lo,
+                )
+            )
+            radii.extend(m[:, 3].tolist())
+        return ColorModel(ranges, float(np.median(radii)) if radii else None)
+
+
+def _circular_median(h: np.ndarray) -> float:
+    ang = h * (2 * np.pi / 180.0)
+    mean = np.arctan2(np.sin(ang).mean(), np.cos(ang).mean())
+    return float((mean * 180.0 / (2 * np.pi)) % 180)
+
+
+@dataclass
+class ColorConfig:
+    work_long_side: int = 480
+    min_fill: float = 0.4
+    max_aspect: float = 2.8  # motion blur stretches fast balls
+    area_ratio: tuple[float, float] = (0.25, 3.5)  # blob area / learned ball area
+
+
+class ColorSegmenter:
+    """Threshold each learned colour, keep ball-sized compact blobs."""
+
+    def __init__(self, model: ColorModel, config: ColorConfig | None = None) -> None:
+        self.model = model
+        self.cfg = config or ColorConfig()
+        self._k3 = np.ones((3, 3), np.uint8)
+
+    def process(self, rgb: np.ndarray) -> list[Detection]:
+        if not self.model.ranges:
+            return []
+        cfg = self.cfg
+        s = work_scale(rgb.shape, cfg.work_long_side)
+        small = _resize(rgb, s)
+        hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+        r_full = self.model.ball_radius_px
+        ball_area = np.pi * (r_full * s) ** 2 if r_full else None
+        dets: list[Detection] = []
+        img_area = small.shape[0] * small.shape[1]
+        for cid, rng in enumerate(self.model.ranges):
+            m = rng.mask(hsv)
+            m = cv2.morphologyEx(m, cv2.MORPH_OPEN, self._k3)
+            n, _labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
+            for i in range(1, n):
+                x, y, w, h, area = (int(v) for v in stats[i])
+                if ball_area is not None:
+                    lo, hi = cfg.area_ratio
+                    if not (max(4.0, lo * ball_area) <= area <= hi * ball_area):
+                        continue
+                elif area < 6 or area > 0.01 * img_area:
+                    continue
+                if max(w, h) > cfg.max_aspect * min(w, h) or area / (w * h) < cfg.min_fill:
+                    continue
+                cx, cy = cents[i]
+                dets.append(
+                    Detection(
+                        x=float(cx) / s,
+                        y=float(cy) / s,
+                        radius_px=float(np.sqrt(area / np.pi)) / s,
+                        color_id=cid,
+                        area_px=float(area) / (s * s),
+                    )
+                )
+        return dets

@@ -1,0 +1,330 @@
+"""The classical tracker: frames in, balls/hands/events out; no learning, no neural net.
+
+Per frame it segments (depth, colour, or ready-made MOT tracks), associates
+detections to ball tracks, and every second re-analyses the recent window to
+publish events and running metrics. ``finish()`` analyses the whole recording
+(flights, events, siteswap, metrics) for the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edge_juggler.errors import InputError
+from edge_juggler.frames import Frame, Intrinsics
+from edge_juggler.tracking.analysis import Analysis, Scale, analyse_flights, clean_flights
+from edge_juggler.tracking.association import Associator
+from edge_juggler.tracking.color import ColorConfig, ColorLearner, ColorModel, ColorSegmenter
+from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
+from edge_juggler.tracking.flights import TrackSamples, estimate_gravity_px, extract_flights
+from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
+
+MODALITIES = ("depth", "color", "rgbd", "tracks")
+
+
+@dataclass
+class TrackerConfig:
+    depth: DepthConfig = field(default_factory=DepthConfig)
+    color: ColorConfig = field(default_factory=ColorConfig)
+    color_model: ColorModel | None = None  # a calibrate profile; learned when None
+    learn_seconds: float = 2.0  # colour learning window
+    learn_min_frames: int = 20
+    live_window_s: float = 6.0  # running metrics look back this far
+    live_every_s: float = 1.0
+
+
+def load_calibration(path: str | Path) -> tuple[ColorModel | None, dict]:
+    """A ``calibrate`` profile: (colour model or None, the whole JSON)."""
+    import json
+
+    p = Path(path)
+    try:
+        d = json.loads(p.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{p}: cannot read calibration profile ({exc})") from None
+    if not isinstance(d, dict):
+        raise InputError(f"{p}: calibration profile must be a JSON object")
+    cm = ColorModel.from_dict(d["color"]) if d.get("color") else None
+    return cm, d
+
+
+class Tracker:
+    """``update(frame) -> TrackState`` per frame, ``finish() -> Analysis`` at the end."""
+
+    def __init__(
+        self, intrinsics: Intrinsics | None, modality: str, config: TrackerConfig | None = None
+    ) -> None:
+        if modality not in MODALITIES:
+            raise InputError(f"tracker: unknown modality {modality!r}; use one of {MODALITIES}")
+        self.cfg = config or TrackerConfig()
+        self.intr = intrinsics
+        self.modality = modality
+        self.assoc = Associator()
+        self.depth_seg: DepthSegmenter | None = None
+        self.color_seg: ColorSegmenter | None = None
+        self.learner: ColorLearner | None = None
+        self._pending: list[Frame] = []
+        if self.cfg.color_model is not None:
+            self.color_seg = ColorSegmenter(self.cfg.color_model, self.cfg.color)
+        self.mot: dict[int, list[tuple[float, float, float, int]]] = {}
+        self.hands_log: list[tuple[float, tuple[Hand, ...]]] = []
+        self.body_z: list[float] = []
+        self.frames = 0
+        self.t_first: float | None = None
+        self.t_last: float | None = None
+        self.latency: dict[str, list[float]] = {"track": [], "analysis": []}
+        self._next_live = 0.0
+        self._emitted: set[tuple] = set()
+        self._live_metrics: dict = {}
+        self._live_count: int | None = None
+
+    # ---------------------------------------------------------------- per frame
+    def update(self, frame: Frame) -> TrackState:
+        t0 = time.perf_counter()
+        t = frame.t_s
+        if self.t_first is None:
+            self.t_first = t
+        self.t_last = t
+        self.frames += 1
+        hands: tuple[Hand, ...] = ()
+        seen = []
+        mod = self.modality
+        if mod == "tracks" or (frame.extras and "tracks" in frame.extras):
+            self._update_mot(frame)
+        elif frame.depth is not None and mod in ("depth", "rgbd"):
+            if self.depth_seg is None:
+                intr = frame.intrinsics or self.intr
+                if intr is None:
+                    raise InputError(f"{frame.source or 'frame'}: depth without intrinsics")
+                self.depth_seg = DepthSegmenter(intr, self.cfg.depth)
+            dets, hl, zb = self.depth_seg.process(frame.depth)
+            hands = tuple(hl)
+            if zb is not None:
+                self.body_z.append(zb)
+            seen = self.assoc.step(t, frame.index, dets)
+        elif frame.color is not None:
+            seen = self._update_color(frame)
+        if hands:
+            self.hands_log.append((t, hands))
+        track_ms = (time.perf_counter() - t0) * 1000.0
+        self.latency["track"].append(track_ms)
+        events: tuple[Event, ...] = ()
+        if t >= self._next_live:
+            t1 = time.perf_counter()
+            events = self._live_analysis(t)
+            self.latency["analysis"].append((time.perf_counter() - t1) * 1000.0)
+            self._next_live = t + self.cfg.live_every_s
+        balls = tuple(self._ball(tr) for tr in seen)
+        return TrackState(
+            frame_index=frame.index,
+            t_s=t,
+            balls=balls,
+            hands=hands,
+            events=events,
+            ball_count=self._live_count,
+            metrics=dict(self._live_metrics),
+            latency_ms=track_ms,
+        )
+
+    def _ball(self, tr) -> Ball:
+        pos = None
+        z = tr.z[-1] if tr.z else np.nan
+        intr = self.depth_seg.full if self.depth_seg else None
+        if intr is not None and np.isfinite(z):
+            p = intr.deproject(np.array(tr.x[-1]), np.array(tr.y[-1]), np.array(z))
+            pos = tuple(float(c) for c in p)
+        g = self.assoc.g_px
+        in_flight = False
+        if g and len(tr.t) >= 3 and tr.t[-1] - tr.t[-3] < 0.2:
+            tt = np.asarray(tr.t[-3:]) - tr.t[-1]
+            acc = 2 * np.polyfit(tt, np.asarray(tr.y[-3:]), 2)[0]
+            in_flight = bool(0.5 * g < acc < 1.6 * g)
+        return Ball(tr.id, float(tr.x[-1]), float(tr.y[-1]), in_flight, pos, None)
+
+    def _update_mot(self, frame: Frame) -> None:
+        arr = np.asarray(frame.extras.get("tracks", []), dtype=np.float64).reshape(-1, 3)
+        for i, x, y in arr:
+            self.mot.setdefault(int(i), []).append((frame.t_s, float(x), float(y), frame.index))
+
+    def _update_color(self, frame: Frame) -> list:
+        if self.color_seg is None:
+            if self.learner is None:
+                self.learner = ColorLearner(self.cfg.color.work_long_side)
+            self.learner.add(frame.color)
+            self._pending.append(frame)
+            span = frame.t_s - self._pending[0].t_s
+            if span < self.cfg.learn_seconds or len(self._pending) < self.cfg.learn_min_frames:
+                return []
+            model = self.learner.model()
+            self.color_seg = ColorSegmenter(model, self.cfg.color)
+            seen = []
+            for f in self._pending:  # catch up on the learning window
+                seen = self.assoc.step(f.t_s, f.index, self.color_seg.process(f.color))
+            self._pending = []
+            return seen
+        return self.assoc.step(frame.t_s, frame.index, self.color_seg.process(frame.color))
+
+    # ---------------------------------------------------------------- analysis
+    def samples(self, since: float | None = None) -> list[TrackSamples]:
+        """Every ball track as time-ordered samples (optionally only recent ones)."""
+        out = []
+        if self.mot:
+            items = [
+                (
+                    i,
+                    np.array([s[0] for s in v]),
+                    np.array([[s[1], s[2]] for s in v]),
+                    np.array([s[3] for s in v]),
+                    None,
+                )
+                for i, v in self.mot.items()
+            ]
+        else:
+            items = [
+                (
+                    tr.id,
+                    np.asarray(tr.t),
+                    np.stack([tr.x, tr.y], axis=1),
+                    np.asarray(tr.frame),
+                    np.asarray(tr.z),
+                )
+                for tr in self.assoc.all.values()
+            ]
+        for i, t, xy, fr, z in items:
+            if len(t) == 0:
+                continue
+            if since is not None:
+                m = t >= since
+                t, xy, fr = t[m], xy[m], fr[m]
+                z = z[m] if z is not None else None
+            if len(t) >= 3:
+                o = np.argsort(t, kind="stable")
+                out.append(TrackSamples(i, t[o], xy[o], fr[o], None if z is None else z[o]))
+        return out
+
+    def _scale(self, tracks: list[TrackSamples]) -> Scale:
+        g = estimate_gravity_px(tracks)
+        fy = None
+        if self.depth_seg is not None:
+            fy = self.depth_seg.full.fy
+        return Scale(g, fy)
+
+    def _flights(self, tracks: list[TrackSamples]):
+        scale = self._scale(tracks)
+        if scale.g_px is None:
+            return [], scale
+        self.assoc.g_px = scale.g_px
+        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px)]
+        return clean_flights(flights, scale), scale
+
+    def _live_analysis(self, now: float) -> tuple[Event, ...]:
+        tracks = self.samples(since=now - self.cfg.live_window_s)
+        if not tracks:
+            return ()
+        flights, scale = self._flights(tracks)
+        if not flights:
+            self._live_count = 0 if now - (self.t_first or now) > 3 else None
+            return ()
+        summary, events = analyse_flights(
+            flights, scale, duration_s=min(self.cfg.live_window_s, now - (self.t_first or now))
+        )
+        self._live_count = summary.get("ball_count")
+        self._live_metrics = {
+            k: summary.get(k)
+            for k in ("throws_per_second", "siteswap", "mean_apex_height_m", "period_cv")
+        }
+        new = []
+        for e in events:
+            key = (e.type, e.ball, round(e.t_s, 1))
+            if key in self._emitted or e.t_s < now - self.cfg.live_window_s + 1.0:
+                continue
+            self._emitted.add(key)
+            new.append(e)
+        return tuple(new)
+
+    def _fallback_count(self, flights) -> int | None:
+        """Balls in the air plus held, when no siteswap explains the flights."""
+        if not flights:
+            return 0
+        balls = {f.ball for f in flights}
+        if self.mot:
+            return len(balls)
+        # most balls flying at once, plus one held per hand that threw recently
+        ts = np.array([[f.t_throw, f.t_catch] for f in flights])
+        grid = np.linspace(ts[:, 0].min(), ts[:, 1].max(), 200)
+        air = ((ts[:, :1].T <= grid[:, None]) & (ts[:, 1:].T >= grid[:, None])).sum(1)
+        return int(np.percentile(air, 95)) + 1
+
+    def finish(self) -> Analysis:
+        """Analyse the whole recording: flights, events, siteswap, summary, tracks."""
+        if self._pending and self.color_seg is None and self.learner is not None:
+            self.color_seg = ColorSegmenter(self.learner.model(), self.cfg.color)
+            for f in self._pending:
+                self.assoc.step(f.t_s, f.index, self.color_seg.process(f.color))
+            self._pending = []
+        tracks = self.samples()
+        flights, scale = self._flights(tracks)
+        duration = (self.t_last - self.t_first) if self.t_first is not None else 0.0
+        summary, events = analyse_flights(
+            flights, scale, duration_s=duration, fallback_ball_count=self._fallback_count(flights)
+        )
+        flying = {f.ball for f in flights}
+        out_tracks = []
+        for tr in tracks:
+            if tr.id not in flying:
+                continue
+            out_tracks.append(
+                {
+                    "id": int(tr.id),
+                    "samples": [
+                        [int(f), round(float(x), 1), round(float(y), 1)]
+                        for f, (x, y) in zip(tr.frame, tr.xy, strict=True)
+                    ],
+                }
+            )
+        summary["frames"] = self.frames
+        summary["modality"] = self.modality
+        summary["scale_source"] = (
+            "depth"
+            if scale.fy and any(f.z_m for f in flights)
+            else ("gravity" if scale.g_px else None)
+        )
+        if self.color_seg is not None:
+            summary["ball_colors"] = len(self.color_seg.model.ranges)
+        if self.hands_log:
+            summary.update(self._hand_summary())
+        if self.body_z:
+            summary["body_depth_m"] = round(float(np.median(self.body_z)), 3)
+        return Analysis(summary=summary, events=events, tracks=out_tracks, flights=flights)
+
+    def _hand_summary(self) -> dict:
+        """Hand separation and height from the depth hands (metres, camera frame)."""
+        seps, heights = [], []
+        for _t, hs in self.hands_log:
+            if len(hs) == 2 and hs[0].position_m and hs[1].position_m:
+                a, b = np.array(hs[0].position_m), np.array(hs[1].position_m)
+                seps.append(float(abs(a[0] - b[0])))
+                heights.append(float(-(a[1] + b[1]) / 2))
+        if not seps:
+            return {}
+        return {
+            "depth_hand_separation_m": round(float(np.median(seps)), 4),
+            "depth_hand_height_m": round(float(np.median(heights)), 4),
+        }
+
+    def latency_summary(self) -> dict:
+        out = {}
+        for k, v in self.latency.items():
+            if v:
+                a = np.asarray(v)
+                out[k] = {
+                    "p50": round(float(np.percentile(a, 50)), 3),
+                    "p95": round(float(np.percentile(a, 95)), 3),
+                    "p99": round(float(np.percentile(a, 99)), 3),
+                    "n": len(v),
+                }
+        return out
