@@ -173,11 +173,14 @@ def _is_k4a(container: Any) -> bool:
     return any(k.startswith("K4A_") for k in container.metadata)
 
 
-def open_mkv(path: str | Path, *, include_ir: bool = False, fps: float | None = None) -> Source:
+def open_mkv(
+    path: str | Path, *, include_ir: bool = False, fps: float | None = None, autorotate: bool = True
+) -> Source:
     """An Azure Kinect recording when the file has k4a tracks, else a plain video source.
 
     ``include_ir`` adds the IR image as ``extras["ir"]`` (Kinect files); ``fps``
-    overrides container timestamps (plain videos).
+    overrides container timestamps and ``autorotate`` honours a phone's display
+    rotation (plain videos).
     """
     path = Path(path)
     container = _open_container(path)
@@ -189,7 +192,7 @@ def open_mkv(path: str | Path, *, include_ir: bool = False, fps: float | None = 
         return K4aMkvSource(path, include_ir=bool(include_ir))
     from edge_juggler.capture.video import VideoSource
 
-    return VideoSource(path, fps=fps)
+    return VideoSource(path, fps=fps, autorotate=autorotate)
 
 
 class K4aMkvSource(Source):

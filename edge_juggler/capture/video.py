@@ -36,10 +36,14 @@ def _short(exc: BaseException) -> str:
 class VideoSource(Source):
     """A video file decoded with PyAV; RGB uint8 frames, container timestamps."""
 
-    def __init__(self, path: str | Path, *, fps: float | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, fps: float | None = None, autorotate: bool = True
+    ) -> None:
         self.path = Path(path)
         self.name = str(path)
         self._given_fps = float(fps) if fps else None
+        self.autorotate = bool(autorotate)
+        self._quarter_turns = 0
         self.truncated = False
         if not self.path.is_file():
             raise InputError(f"{self.path}: no such file")
@@ -66,8 +70,22 @@ class VideoSource(Source):
                 self._frames_estimate = None
             if not self._size[0] or not self._size[1]:
                 raise InputError(f"{self.path}: video stream has no frame size (corrupt header)")
+            if self.autorotate:
+                self._quarter_turns = self._probe_rotation(c)
         finally:
             c.close()
+
+    def _probe_rotation(self, c: Any) -> int:
+        """Phones store portrait video sideways plus a display matrix: honour it.
+
+        Gravity must point down the image for the tracker, so frames are turned
+        the way a player shows them (counter-clockwise quarter turns).
+        """
+        try:
+            vf = next(c.decode(video=0))
+        except (StopIteration, av.error.FFmpegError, OSError, ValueError):
+            return 0
+        return int(round(float(getattr(vf, "rotation", 0) or 0) / 90.0)) % 4
 
     def _open(self) -> Any:
         try:
@@ -93,10 +111,14 @@ class VideoSource(Source):
 
     def streams(self) -> dict[str, dict[str, Any]]:
         w, h = self._size
+        if self._quarter_turns % 2:
+            w, h = h, w
         return {"color": {"width": w, "height": h, "format": self._codec}}
 
     def extra_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"device": "video file"}
+        if self._quarter_turns:
+            info["rotated_deg_ccw"] = 90 * self._quarter_turns
         if self._frames is None and self._frames_estimate:
             info["frames_estimated"] = self._frames_estimate
         return info
@@ -125,6 +147,8 @@ class VideoSource(Source):
                     )
                     break
                 rgb = vf.to_ndarray(format="rgb24")
+                if self._quarter_turns:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, self._quarter_turns))
                 if self._given_fps:
                     ts = int(round(index * 1e6 / self._given_fps))
                 elif vf.pts is not None and vf.time_base is not None:

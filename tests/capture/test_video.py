@@ -137,3 +137,28 @@ def test_real_webcam_delivers_frames() -> None:
     with open_webcam("0") as src:
         frame = next(iter(src))
     assert frame.color.ndim == 3
+
+
+def test_phone_rotation_is_applied(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "portrait.mp4"
+    out = av.open(str(path), "w")
+    s = out.add_stream("mpeg4", rate=25)
+    s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+    s.set_display_rotation(90)  # stored landscape, shown turned 90 deg counter-clockwise
+    img = np.zeros((48, 64, 3), np.uint8)
+    img[:12] = 255  # bright band along the stored top edge
+    for _ in range(3):
+        for pkt in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            out.mux(pkt)
+    for pkt in s.encode():
+        out.mux(pkt)
+    out.close()
+    src = open_source(path)
+    assert src.streams()["color"]["width"] == 48 and src.streams()["color"]["height"] == 64
+    f = next(iter(src))
+    assert f.color.shape == (64, 48, 3)
+    assert f.color[:, :8].mean() > 200 and f.color[:, 20:].mean() < 50  # band now on the left
+    raw = next(iter(open_source(f"{path}?autorotate=0")))
+    assert raw.color.shape == (48, 64, 3)
