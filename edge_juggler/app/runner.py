@@ -198,9 +198,9 @@ def _restore_sigterm(old: Any) -> None:
 def _view_for(frame: Any, requested: str) -> str:
     if requested in ("depth", "color"):
         return requested
-    if frame.depth is not None:
-        return "depth"
-    return "color" if frame.color is not None else "tracks"
+    if frame.color is not None:
+        return "color"  # what people recognise; d shows the depth
+    return "depth" if frame.depth is not None else "tracks"
 
 
 def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:

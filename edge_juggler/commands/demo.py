@@ -62,7 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--size", type=_size, default=(1024, 576), help="HUD size WxH (1024x576)")
     parser.add_argument(
-        "--view", choices=("auto", "depth", "color"), default="auto", help="first view shown"
+        "--view",
+        choices=("auto", "depth", "color"),
+        default="auto",
+        help="first view shown (auto: colour when the source has it, else depth)",
     )
     parser.add_argument("--no-tracker", action="store_true", help="run without the tracker")
     parser.add_argument("--no-classifier", action="store_true", help="run without the model")
