@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,6 +68,7 @@ class RecordingWriter:
         self.frames_written = 0
         self._last_ts: int | None = None
         self._closed = False
+        self._executor: ThreadPoolExecutor | None = None
         if self.out_dir.exists() and (not self.out_dir.is_dir() or any(self.out_dir.iterdir())):
             raise InputError(f"{self.out_dir}: exists and is not empty; choose a new folder")
         try:
@@ -91,6 +93,11 @@ class RecordingWriter:
         fsync_dir(self.out_dir)
 
     # -- internals -------------------------------------------------------------------------
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
+        return self._executor
+
     def _write_meta(self) -> None:
         data = (json.dumps(self.meta, indent=2) + "\n").encode()
         write_file_durable(self.out_dir / META_NAME, data, fsync=self.fsync)
@@ -122,6 +129,10 @@ class RecordingWriter:
             raise ValueError(f"timestamps must increase: {ts} after {self._last_ts}")
         stamp = format_timestamp(ts)
         lines: list[tuple[IO[str], str]] = []
+        # PNG encoding releases the GIL: depth on a helper thread while colour encodes here
+        depth_job = None
+        if frame.depth is not None and frame.color is not None:
+            depth_job = self._pool().submit(encode_depth_png, frame.depth, self.compression)
         if frame.color is not None:
             rel = f"rgb/{stamp}.png"
             data = encode_color_png(frame.color, self.compression)
@@ -129,7 +140,10 @@ class RecordingWriter:
             lines.append((self._rgb_index, f"{stamp} {rel}\n"))
         if frame.depth is not None:
             rel = f"depth/{stamp}.png"
-            data = encode_depth_png(frame.depth, self.compression)
+            if depth_job is not None:
+                data = depth_job.result()
+            else:
+                data = encode_depth_png(frame.depth, self.compression)
             write_file_durable(self.out_dir / rel, data, fsync=self.fsync)
             lines.append((self._depth_index, f"{stamp} {rel}\n"))
         if self.fsync:
@@ -146,6 +160,8 @@ class RecordingWriter:
         if self._closed:
             return
         self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         for f in (self._rgb_index, self._depth_index):
             try:
                 self._sync(f)

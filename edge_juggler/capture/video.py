@@ -29,6 +29,16 @@ log = logging.getLogger("edge_juggler")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
 
+def profile_intrinsics(profile: str | None, width: int, height: int) -> Intrinsics | None:
+    """A camera profile's colour intrinsics resampled to ``width`` x ``height`` (or None)."""
+    if not profile:
+        return None
+    from edge_juggler.capture.profiles import load_profile
+
+    prof = load_profile(profile)
+    return prof.color.scaled(width, height) if prof.color is not None else None
+
+
 def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
@@ -37,7 +47,12 @@ class VideoSource(Source):
     """A video file decoded with PyAV; RGB uint8 frames, container timestamps."""
 
     def __init__(
-        self, path: str | Path, *, fps: float | None = None, autorotate: bool = True
+        self,
+        path: str | Path,
+        *,
+        fps: float | None = None,
+        autorotate: bool = True,
+        profile: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.name = str(path)
@@ -74,6 +89,8 @@ class VideoSource(Source):
                 self._quarter_turns = self._probe_rotation(c)
         finally:
             c.close()
+        w, h = self._size[::-1] if self._quarter_turns % 2 else self._size
+        self._intr = profile_intrinsics(profile, w, h)
 
     def _probe_rotation(self, c: Any) -> int:
         """Phones store portrait video sideways plus a display matrix: honour it.
@@ -95,7 +112,7 @@ class VideoSource(Source):
 
     @property
     def intrinsics(self) -> Intrinsics | None:
-        return None  # a phone or web video: unknown; heights come from g later
+        return self._intr  # None for a phone video unless ?profile= is given
 
     @property
     def fps(self) -> float | None:
@@ -158,7 +175,9 @@ class VideoSource(Source):
                 if ts <= last_ts:  # keep time monotonic on odd containers
                     ts = last_ts + 1
                 last_ts = ts
-                yield Frame(index=index, timestamp_us=ts, color=rgb, source=self.name)
+                yield Frame(
+                    index=index, timestamp_us=ts, color=rgb, intrinsics=self._intr, source=self.name
+                )
                 index += 1
         finally:
             c.close()
@@ -173,7 +192,7 @@ def _natural_key(p: Path) -> list[Any]:
 class ImageFolderSource(Source):
     """A folder of images (sorted naturally: 2.png before 10.png) or one image file."""
 
-    def __init__(self, path: str | Path, *, fps: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, fps: float = 30.0, profile: str | None = None) -> None:
         self.path = Path(path)
         self.name = str(path)
         self._fps = float(fps)
@@ -206,10 +225,12 @@ class ImageFolderSource(Source):
                 f"{self.path}: none of the {len(self.files)} images is readable "
                 f"(first problem: {self._first_error})"
             )
+        h, w = self._first.shape[:2]
+        self._intr = profile_intrinsics(profile, w, h)
 
     @property
     def intrinsics(self) -> Intrinsics | None:
-        return None
+        return self._intr
 
     @property
     def fps(self) -> float:
@@ -240,7 +261,9 @@ class ImageFolderSource(Source):
                 problem = problem or str(exc)
                 continue
             ts = int(round(i * 1e6 / self._fps))  # keep the file's slot in time
-            yield Frame(index=index, timestamp_us=ts, color=rgb, source=self.name)
+            yield Frame(
+                index=index, timestamp_us=ts, color=rgb, intrinsics=self._intr, source=self.name
+            )
             index += 1
         self.skipped = skipped
         if skipped:

@@ -162,3 +162,11 @@ def test_phone_rotation_is_applied(tmp_path: Path) -> None:
     assert f.color[:, :8].mean() > 200 and f.color[:, 20:].mean() < 50  # band now on the left
     raw = next(iter(open_source(f"{path}?autorotate=0")))
     assert raw.color.shape == (48, 64, 3)
+
+
+def test_profile_option_gives_intrinsics(video_file: Path) -> None:
+    src = open_source(f"{video_file}?profile=webcam")
+    intr = src.intrinsics
+    assert (intr.width, intr.height) == (64, 48)
+    assert intr.fx == pytest.approx(554.3 * 64 / 640)
+    assert next(iter(src)).intrinsics == intr
