@@ -119,6 +119,8 @@ class Renderer:
         wb = self.rng.uniform(0.85, 1.15, 3)
         self.gain = (wb / wb.mean() * self.rng.uniform(0.75, 1.15)).astype(np.float32)
         self.exposure_s = float(self.rng.uniform(0.008, 0.02))
+        self._colour_cache: dict = {}
+        self._limbs = None
 
     # ------------------------------------------------------------------ static room
     def _build_background(self) -> None:
@@ -264,8 +266,46 @@ class Renderer:
                         visible[b] = False  # something nearer (a hand) covers it
         return Rendered(depth, color, visible, ball_px, hand_px, ball_cam, hand_cam)
 
+    def _limb_table(self) -> dict:
+        """Sub-segments of the limbs (drawn as thick lines), fixed per body."""
+        if getattr(self, "_limbs", None) is None:
+            body = self.world.body
+            assert body is not None
+            h, g = body.height / 1.75, body.girth
+            spec = []
+            for side in ("r", "l"):
+                spec += [
+                    (f"{side}_hip", f"{side}_knee", 0.075 * h * g, body.trousers, 2),
+                    (f"{side}_knee", f"{side}_foot", 0.055 * h * g, body.trousers, 2),
+                ]
+            spec.append(("neck", "head", 0.05 * h, body.skin, 1))
+            for side in ("r", "l"):
+                spec += [
+                    (f"{side}_shoulder", f"{side}_elbow", 0.045 * h * g, body.shirt, 2),
+                    (f"{side}_elbow", f"{side}_hand", 0.035 * h, body.skin, 3),
+                ]
+            a, b, s0, s1, rad, col = [], [], [], [], [], []
+            for ja, jb, r, c, parts in spec:
+                for k in range(parts):
+                    a.append(J[ja])
+                    b.append(J[jb])
+                    s0.append(k / parts)
+                    s1.append((k + 1) / parts)
+                    rad.append(r)
+                    col.append(c)
+            self._limbs = {
+                "a": np.array(a),
+                "b": np.array(b),
+                "s0": np.array(s0)[:, None],
+                "s1": np.array(s1)[:, None],
+                "r": np.array(rad),
+                "col": col,
+            }
+        return self._limbs
+
     def _primitives(self, state: WorldState, ball_cam: np.ndarray) -> list[tuple]:
-        """(sort depth m, kind, pts_px*ONE, size_px, depth_mm, rgb, extra) far to near."""
+        """Drawing primitives, each (sort depth m, kind, pts px*ONE, size px, front depth m,
+        rgb, extra, (x0, y0, x1, y1) extent px)."""
         world, cam, intr = self.world, self.world.camera, self.intr
         f = self.f
         prims: list[tuple] = []
@@ -274,57 +314,50 @@ class Renderer:
             jc = cam.to_camera(state.joints)
             if np.all(jc[:, 2] > 0.2):
                 jp = intr.project(jc)
-                h = body.height
-                g = body.girth
-
-                def capsule(a: int, b: int, radius: float, rgb, parts: int = 1) -> None:
-                    for k in range(parts):
-                        s0, s1 = k / parts, (k + 1) / parts
-                        pa = jc[a] + (jc[b] - jc[a]) * s0
-                        pb = jc[a] + (jc[b] - jc[a]) * s1
-                        za = 0.5 * (pa[2] + pb[2])
-                        ua = jp[a] + (jp[b] - jp[a]) * s0
-                        ub = jp[a] + (jp[b] - jp[a]) * s1
-                        thick = max(1, int(2 * radius * f / za))
-                        prims.append(
-                            (
-                                za,
-                                "line",
-                                np.round(np.array([ua, ub]) * ONE).astype(np.int32),
-                                thick,
-                                za - radius,
-                                rgb,
-                                None,
-                            )
+                lt = self._limb_table()
+                ca, cb = jc[lt["a"]], jc[lt["b"]]
+                pa, pb = jp[lt["a"]], jp[lt["b"]]
+                za = ca[:, 2] + (cb[:, 2] - ca[:, 2]) * (0.5 * (lt["s0"][:, 0] + lt["s1"][:, 0]))
+                ua = pa + (pb - pa) * lt["s0"]
+                ub = pa + (pb - pa) * lt["s1"]
+                thick = np.maximum(1, (2 * f) * lt["r"] / za).astype(int)
+                pts = np.round(np.stack([ua, ub], axis=1) * ONE).astype(np.int32)
+                lo = np.minimum(ua, ub) - thick[:, None] * 0.5
+                hi = np.maximum(ua, ub) + thick[:, None] * 0.5
+                front = za - lt["r"]
+                cols = lt["col"]
+                for i in range(len(za)):
+                    prims.append(
+                        (
+                            za[i],
+                            "line",
+                            pts[i],
+                            int(thick[i]),
+                            front[i],
+                            cols[i],
+                            None,
+                            (lo[i, 0], lo[i, 1], hi[i, 0], hi[i, 1]),
                         )
-
-                leg_r, shin_r = 0.075 * h / 1.75 * g, 0.055 * h / 1.75 * g
-                for hip, knee, foot in (
-                    ("r_hip", "r_knee", "r_foot"),
-                    ("l_hip", "l_knee", "l_foot"),
-                ):
-                    capsule(J[hip], J[knee], leg_r, body.trousers, 2)
-                    capsule(J[knee], J[foot], shin_r, body.trousers, 2)
+                    )
                 # torso: shoulders and hips
-                td = body.torso_depth
-                corners = np.array(
-                    [jp[J["r_shoulder"]], jp[J["l_shoulder"]], jp[J["l_hip"]], jp[J["r_hip"]]]
-                )
+                corners = jp[[J["r_shoulder"], J["l_shoulder"], J["l_hip"], J["r_hip"]]]
                 cz = float(jc[J["chest"], 2])
+                cmin, cmax = corners.min(axis=0), corners.max(axis=0)
                 prims.append(
                     (
                         cz,
                         "poly",
                         np.round(corners * ONE).astype(np.int32),
                         0,
-                        cz - 0.5 * td,
+                        cz - 0.5 * body.torso_depth,
                         body.shirt,
                         (jp[J["chest"]], 0.45 * body.shoulder_half * f / cz),
+                        (cmin[0], cmin[1], cmax[0], cmax[1]),
                     )
                 )
-                capsule(J["neck"], J["head"], 0.05 * h / 1.75, body.skin)
                 hz = float(jc[J["head"], 2])
                 hr = body.head_radius * f / hz
+                hu, hv = jp[J["head"]]
                 prims.append(
                     (
                         hz,
@@ -334,59 +367,56 @@ class Renderer:
                         hz - body.head_radius,
                         body.skin,
                         body,
+                        (hu - hr, hv - 1.1 * hr, hu + hr, hv + 1.1 * hr),
                     )
                 )
-                arm_r, fore_r = 0.045 * h / 1.75 * g, 0.035 * h / 1.75
-                for sh, el, hd in (
-                    ("r_shoulder", "r_elbow", "r_hand"),
-                    ("l_shoulder", "l_elbow", "l_hand"),
-                ):
-                    capsule(J[sh], J[el], arm_r, body.shirt, 2)
-                    capsule(J[el], J[hd], fore_r, body.skin, 3)
-                    z = float(jc[J[hd], 2])
+                hand_r = 0.045 * body.height / 1.75
+                for hd in (J["r_hand"], J["l_hand"]):
+                    z = float(jc[hd, 2])
+                    size = hand_r * f / z
+                    u, v = jp[hd]
                     prims.append(
                         (
                             z - 0.01,
                             "disk",
-                            np.round(jp[J[hd]] * ONE).astype(np.int32),
-                            0.045 * h / 1.75 * f / z,
+                            np.round(jp[hd] * ONE).astype(np.int32),
+                            size,
                             z - 0.03,
                             body.skin,
                             None,
+                            (u - size, v - size, u + size, v + size),
                         )
                     )
         r = world.spec.ball_radius
-        for b in range(len(ball_cam)):
-            z = float(ball_cam[b, 2])
-            if z <= 0.15:
-                continue
-            p = intr.project(ball_cam[b])
-            prims.append(
-                (
-                    z - 0.02,
-                    "ball",
-                    np.round(p * ONE).astype(np.int32),
-                    r * f / z,
-                    z - r,
-                    world.ball_colours[b % len(world.ball_colours)],
-                    (b, state.t),
+        if len(ball_cam):
+            bp = intr.project(ball_cam)
+            for b in range(len(ball_cam)):
+                z = float(ball_cam[b, 2])
+                if z <= 0.15:
+                    continue
+                size = r * f / z
+                u, v = bp[b]
+                m = 3.0 * size  # room for the motion streak
+                prims.append(
+                    (
+                        z - 0.02,
+                        "ball",
+                        np.round(bp[b] * ONE).astype(np.int32),
+                        size,
+                        z - r,
+                        world.ball_colours[b % len(world.ball_colours)],
+                        (b, state.t),
+                        (u - m, v - m, u + m, v + m),
+                    )
                 )
-            )
         return prims
 
     def _bbox(self, prims: list[tuple]) -> tuple[int, int, int, int]:
-        xs, ys = [], []
-        for p in prims:
-            pts = p[2].reshape(-1, 2) / ONE
-            size = p[3] if p[1] != "poly" else 0
-            if p[1] == "ball":
-                size *= 3.0  # room for the motion streak
-            xs += [pts[:, 0].min() - size - 3, pts[:, 0].max() + size + 3]
-            ys += [pts[:, 1].min() - size - 3, pts[:, 1].max() + size + 3]
-        x0 = int(max(0, min(xs)))
-        y0 = int(max(0, min(ys)))
-        x1 = int(min(self.w, max(xs) + 1))
-        y1 = int(min(self.h, max(ys) + 1))
+        ext = [p[7] for p in prims]
+        x0 = int(max(0, min(e[0] for e in ext) - 3))
+        y0 = int(max(0, min(e[1] for e in ext) - 3))
+        x1 = int(min(self.w, max(e[2] for e in ext) + 4))
+        y1 = int(min(self.h, max(e[3] for e in ext) + 4))
         return x0, y0, x1, y1
 
     def _draw_depth(self, prims: list[tuple], depth: np.ndarray, box) -> None:
@@ -395,7 +425,7 @@ class Renderer:
         scratch[:] = 0
         shiny = self.world.spec.shiny_balls
         for p in prims:
-            _, kind, pts, size, zf, _rgb, extra = p
+            _, kind, pts, size, zf, _rgb, extra, _ext = p
             val = int(max(zf * 1000.0, 2))
             if kind == "line":
                 cv2.line(scratch, tuple(pts[0]), tuple(pts[1]), val, int(size), cv2.LINE_8, SHIFT)
@@ -465,11 +495,9 @@ class Renderer:
 
     def _draw_color(self, prims: list[tuple], color: np.ndarray, box, state: WorldState) -> None:
         x0, y0, x1, y1 = box
-        gain = self.gain
-        world = self.world
         for p in prims:
-            _, kind, pts, size, _zf, rgb, extra = p
-            c = tuple(float(min(255, v * g)) for v, g in zip(rgb, gain, strict=True))
+            _, kind, pts, size, _zf, rgb, extra, _ext = p
+            c = self._gained(rgb)
             if kind == "line":
                 cv2.line(color, tuple(pts[0]), tuple(pts[1]), c, int(size), cv2.LINE_AA, SHIFT)
             elif kind == "poly":
@@ -481,7 +509,7 @@ class Renderer:
                 cv2.ellipse(
                     color, tuple(pts), (int(rad * 0.88), rad), 0, 0, 360, c, -1, cv2.LINE_AA, SHIFT
                 )
-                hair = tuple(float(min(255, v * g)) for v, g in zip(extra.hair, gain, strict=True))
+                hair = self._gained(extra.hair)
                 cv2.ellipse(
                     color,
                     tuple(pts),
@@ -504,7 +532,14 @@ class Renderer:
         roi = color[y0:y1, x0:x1]
         noise = self._cnoise[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]
         roi[...] = np.clip(roi.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-        _ = world
+
+    def _gained(self, rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+        """A surface colour under this scene's lighting and white balance (cached)."""
+        c = self._colour_cache.get(rgb)
+        if c is None:
+            c = tuple(float(min(255.0, v * g)) for v, g in zip(rgb, self.gain, strict=True))
+            self._colour_cache[rgb] = c
+        return c
 
     def _draw_ball_color(self, color, pts, rad, c, b, t, size_px) -> None:  # noqa: ANN001
         world = self.world

@@ -76,12 +76,16 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], ph.ThrowFn, int]:
 
 def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
     """The scenario of a catalogue class or siteswap, with parameters drawn from ``rng``."""
+    distance = float(rng.uniform(1.5, 2.8))
+    camera_height = float(rng.uniform(0.95, 1.35))
+    # people aim the camera at the pattern (about 1.25 m up), give or take a few degrees
+    aim = math.degrees(math.atan2(camera_height - 1.25, distance)) + float(rng.uniform(-4, 4))
     common = dict(
-        distance=float(rng.uniform(1.5, 2.8)),
+        distance=distance,
         lateral=float(rng.uniform(-0.25, 0.25)),
         sway=float(rng.uniform(0.0, 0.06)),
-        camera_height=float(rng.uniform(0.95, 1.35)),
-        camera_pitch_deg=float(rng.uniform(-6.0, 6.0)),
+        camera_height=camera_height,
+        camera_pitch_deg=aim,
         ball_radius=float(rng.uniform(0.03, 0.04)),
         shiny_balls=bool(rng.random() < 0.3),
         jitter_beats=float(rng.uniform(0.0, 0.03)),
@@ -400,20 +404,36 @@ class World:
         self.hand_paths = [HandPath.build(keys[i], rests[i], dip, 0.03) for i in range(2)]
         # balls
         self.throws = events
-        if self.n_balls:
-            self._build_balls(events, rng)
+        self._pending = sorted((e for e in events if e.ball >= 0), key=lambda e: e.t)
+        self._next = 0
+        self._until = -math.inf
+        self._all_events: list[dict] = []
+        self._drop_rng = np.random.default_rng([self.seed, 9])
+        self._started = [False] * self.n_balls
+        self.ball_paths = [BallPath(b) for b in range(self.n_balls)]
+        self.ensure(0.0)
         idx = rng.permutation(len(BALL_COLOURS))
         self.ball_colours = [BALL_COLOURS[i] for i in idx[: max(self.n_balls, 1)]]
         if self.n_balls > len(BALL_COLOURS):
             self.ball_colours = [BALL_COLOURS[i % len(BALL_COLOURS)] for i in range(self.n_balls)]
 
-    def _build_balls(self, events: list[ThrowEvent], rng: np.random.Generator) -> None:
-        paths = [BallPath(b) for b in range(self.n_balls)]
-        started = [False] * self.n_balls
+    def ensure(self, t: float) -> None:
+        """Make the ball paths and events valid up to time ``t`` (built in 30 s chunks).
+
+        Endless sources would otherwise pay for an hour of physics up front.
+        """
+        if not self.ball_paths or t + 5.0 <= self._until:
+            return
+        until = min(t + 30.0, self.duration + 5.0)
+        if until <= self._until:
+            return
+        rng = self._drop_rng
+        paths, started = self.ball_paths, self._started
         off = self.hand_offset
-        for ev in sorted(events, key=lambda e: e.t):
-            if ev.ball < 0:
-                continue
+        pending = self._pending
+        while self._next < len(pending) and pending[self._next].t <= until:
+            ev = pending[self._next]
+            self._next += 1
             path = paths[ev.ball]
             if not started[ev.ball]:
                 path.add_held(-1e9, ev.hand)
@@ -426,10 +446,12 @@ class World:
             path.add_ballistic(ev.t, p0, v0, ph.GRAVITY, "flight")
             apex_dt = v0[1] / ph.G
             hand = ph.HAND_NAMES[ev.hand]
-            self.events.append(_event(ev.t, "throw", ev.ball, hand, float(p0[1]), value=ev.value))
+            self._all_events.append(
+                _event(ev.t, "throw", ev.ball, hand, float(p0[1]), value=ev.value)
+            )
             if 0 < apex_dt < flight or ev.dropped and apex_dt > 0:
                 pa = p0 + v0 * apex_dt + 0.5 * ph.GRAVITY * apex_dt**2
-                self.events.append(
+                self._all_events.append(
                     _event(
                         ev.t + apex_dt,
                         "peak",
@@ -443,7 +465,7 @@ class World:
                 v1 = v0 + ph.GRAVITY * flight
                 v1 = v1 + np.array([rng.uniform(-0.8, 0.8), 0.0, rng.uniform(-0.9, 0.2)])
                 t_hit = ph.drop_segments(path, ev.t_catch, p1, v1, rng, self.spec.ball_radius)
-                self.events.append(
+                self._all_events.append(
                     _event(
                         t_hit,
                         "drop",
@@ -455,7 +477,7 @@ class World:
                 )
             else:
                 path.add_held(ev.t_catch, ev.catch_hand)
-                self.events.append(
+                self._all_events.append(
                     _event(
                         ev.t_catch,
                         "catch",
@@ -464,9 +486,11 @@ class World:
                         float(p1[1]),
                     )
                 )
-        self.ball_paths = paths
-        self.events.sort(key=lambda e: e["t_s"])
-        self.events = [e for e in self.events if 0.0 <= e["t_s"] <= self.duration]
+        self._until = until
+        known = min(until, self.duration)
+        self.events[:] = sorted(
+            (e for e in self._all_events if 0.0 <= e["t_s"] <= known), key=lambda e: e["t_s"]
+        )
 
     def _background_hands(self, rng, rests, hy, hz) -> list[HandPath]:  # noqa: ANN001
         body = self.body
@@ -501,6 +525,7 @@ class World:
 
     # ------------------------------------------------------------------ query
     def state(self, t: float) -> WorldState:
+        self.ensure(t)
         hands = np.array([self.hand_world(0, t), self.hand_world(1, t)])
         n = self.n_balls
         balls = np.zeros((n, 3))

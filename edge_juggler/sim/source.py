@@ -91,7 +91,7 @@ class SyntheticSource(Source):
             duration_s=self.seconds,
             profile=self.profile.name,
             bps=w.bps,
-            events=list(w.events),
+            events=w.events,  # the live list: endless worlds extend it as they run
             params=spec_params(self.spec),
             ball_colours=list(w.ball_colours[: w.n_balls]),
         )
