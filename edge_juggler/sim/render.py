@@ -423,7 +423,7 @@ class Renderer:
         x0, y0, x1, y1 = box
         scratch = self._scratch
         scratch[:] = 0
-        shiny = self.world.spec.shiny_balls
+        shiny, hole = self.world.ball_shiny, self.world.ball_hole
         for p in prims:
             _, kind, pts, size, zf, _rgb, extra, _ext = p
             val = int(max(zf * 1000.0, 2))
@@ -463,9 +463,11 @@ class Renderer:
                 rim = int(val + 0.6 * self.world.spec.ball_radius * 1000)
                 cv2.circle(scratch, tuple(pts), rad, rim, -1, cv2.LINE_8, SHIFT)
                 cv2.circle(scratch, tuple(pts), int(rad * 0.65), val, -1, cv2.LINE_8, SHIFT)
-                if shiny:
+                b = extra[0]
+                if shiny[b % len(shiny)]:
                     # specular IR return saturates: most of the ball reads as no depth
-                    cv2.circle(scratch, tuple(pts), int(rad * 0.8), HOLE, -1, cv2.LINE_8, SHIFT)
+                    r_hole = int(rad * hole[b % len(hole)])
+                    cv2.circle(scratch, tuple(pts), r_hole, HOLE, -1, cv2.LINE_8, SHIFT)
         fg = scratch[y0:y1, x0:x1]
         m = fg > 0
         if not m.any():

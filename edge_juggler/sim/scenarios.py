@@ -20,16 +20,33 @@ from edge_juggler.sim import physics as ph
 from edge_juggler.sim.juggler import Body, pose, yaw_matrix
 from edge_juggler.sim.physics import LEFT, RIGHT, BallPath, HandPath, ThrowEvent
 
-BALL_COLOURS = (
-    (220, 30, 30),
-    (255, 140, 0),
-    (250, 220, 20),
-    (30, 170, 60),
-    (30, 90, 220),
-    (200, 40, 170),
-    (240, 240, 240),
-    (20, 200, 200),
-)
+BALL_COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30),
+    "orange": (255, 140, 0),
+    "yellow": (250, 220, 20),
+    "green": (30, 170, 60),
+    "blue": (30, 90, 220),
+    "magenta": (200, 40, 170),
+    "white": (240, 240, 240),
+    "cyan": (20, 200, 200),
+}
+
+
+def parse_colours(text: str) -> list[tuple[int, int, int]]:
+    """``red,orange`` or ``ff8800,00aa00`` -> RGB tuples (InputError otherwise)."""
+    out = []
+    for item in (x.strip().lower() for x in text.split(",") if x.strip()):
+        if item in BALL_COLOURS:
+            out.append(BALL_COLOURS[item])
+        elif len(item) == 6 and all(c in "0123456789abcdef" for c in item):
+            out.append((int(item[0:2], 16), int(item[2:4], 16), int(item[4:6], 16)))
+        else:
+            raise InputError(
+                f"ball_colours: {item!r} is neither RRGGBB nor one of {', '.join(BALL_COLOURS)}"
+            )
+    if not out:
+        raise InputError("ball_colours: no colour given")
+    return out
 
 
 @dataclass
@@ -58,6 +75,7 @@ class ScenarioSpec:
     camera_pitch_deg: float = 0.0
     ball_radius: float = ph.BALL_RADIUS_M
     shiny_balls: bool = False
+    ball_colours: str = ""  # "red,orange,..." or "ff8800,..."; empty = drawn from the seed
     extras: dict = field(default_factory=dict)
 
 
@@ -136,7 +154,7 @@ def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
         spec.walk_speed = float(rng.uniform(0.25, 0.45))
         spec.distance = float(rng.uniform(2.3, 2.8))
     elif d == "together":
-        spec.together_every = int(rng.integers(2, 4)) if spec.pattern != "330" else 2
+        spec.together_every = int(rng.integers(2, 4)) if spec.pattern != "330" else 1
     elif d == "drop":
         spec.drops = 1
         spec.stop_after_drop = info.ball_count is not None and info.ball_count < 3
@@ -164,6 +182,8 @@ def apply_overrides(spec: ScenarioSpec, params: dict[str, str], where: str) -> S
             raise InputError(f"{where}: {key}={text!r} is not a number") from None
     if "pattern" in changes and changes["pattern"]:
         parse_pattern(changes["pattern"])
+    if changes.get("ball_colours"):
+        parse_colours(changes["ball_colours"])
     return replace(spec, **changes)
 
 
@@ -303,6 +323,7 @@ class World:
 
     def _build_motion(self, rng: np.random.Generator) -> None:
         spec, body = self.spec, self.body
+        self._pick_ball_looks(np.random.default_rng([self.seed, 13]))
         if body is None:
             self.hand_paths = [HandPath.build([], np.zeros(3), 0, 0) for _ in range(2)]
             return
@@ -346,15 +367,21 @@ class World:
                 a.t_catch = b.t - d * beat
             evs[-1].t_catch = evs[-1].t + (evs[-1].value - ph.dwell_for(evs[-1].value)) * beat
         if spec.together_every > 0:
+            # a throw leaves with the other hand's throw one beat earlier
+            beats_thrown = {(ev.beat, ev.hand) for ev in events}
+            previous = {}
+            for evs in by_ball.values():
+                for a, b in zip(evs, evs[1:], strict=False):
+                    previous[id(b)] = a
             k = 0
             for ev in events:
-                if ev.beat > 0:
+                if ev.beat > 0 and (ev.beat - 1, 1 - ev.hand) in beats_thrown:
                     k += 1
                     if k % spec.together_every == 0:
                         ev.t -= beat
-                        prev = [e for e in by_ball[ev.ball] if e.t_catch <= ev.t + beat]
-                        if prev and prev[-1] is not ev:
-                            prev[-1].t_catch = min(prev[-1].t_catch, ev.t - 0.2 * beat)
+                        prev = previous.get(id(ev))
+                        if prev is not None:
+                            prev.t_catch = min(prev.t_catch, ev.t - 0.2 * beat)
         for ev in events:
             ev.t_catch = max(ev.t_catch, ev.t + 0.12)
         # geometry
@@ -412,10 +439,24 @@ class World:
         self._started = [False] * self.n_balls
         self.ball_paths = [BallPath(b) for b in range(self.n_balls)]
         self.ensure(0.0)
-        idx = rng.permutation(len(BALL_COLOURS))
-        self.ball_colours = [BALL_COLOURS[i] for i in idx[: max(self.n_balls, 1)]]
-        if self.n_balls > len(BALL_COLOURS):
-            self.ball_colours = [BALL_COLOURS[i % len(BALL_COLOURS)] for i in range(self.n_balls)]
+        self._pick_ball_looks(rng)
+
+    def _pick_ball_looks(self, rng: np.random.Generator) -> None:
+        """Ball colours (drawn, or ``spec.ball_colours``) and which balls are shiny."""
+        n = max(self.n_balls, 1)
+        names = list(BALL_COLOURS)
+        idx = rng.permutation(len(names))
+        self.ball_colours = [BALL_COLOURS[names[idx[i % len(names)]]] for i in range(n)]
+        if self.spec.ball_colours:
+            wanted = parse_colours(self.spec.ball_colours)
+            self.ball_colours = [wanted[i % len(wanted)] for i in range(n)]
+        # shiny balls: the IR return saturates and the middle of the ball reads no depth
+        shiny = rng.random(n) < 0.75
+        shiny[int(rng.integers(n))] = True
+        if not self.spec.shiny_balls:
+            shiny[:] = False
+        self.ball_shiny = [bool(x) for x in shiny]
+        self.ball_hole = [float(x) for x in rng.uniform(0.55, 0.95, n)]
 
     def ensure(self, t: float) -> None:
         """Make the ball paths and events valid up to time ``t`` (built in 30 s chunks).

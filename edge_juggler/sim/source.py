@@ -94,6 +94,7 @@ class SyntheticSource(Source):
             events=w.events,  # the live list: endless worlds extend it as they run
             params=spec_params(self.spec),
             ball_colours=list(w.ball_colours[: w.n_balls]),
+            ball_shiny=list(w.ball_shiny[: w.n_balls]),
         )
 
     def _make_renderer(self):  # noqa: ANN202

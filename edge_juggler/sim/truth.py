@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge_juggler.errors import InputError
 from edge_juggler.sim.physics import HAND_NAMES
 
 
@@ -44,8 +45,8 @@ class FrameTruth:
             "ball_visible": [bool(v) for v in self.ball_visible],
             "held_by": self.held_by,
             "ball_phase": self.ball_phase,
-            "hands_m": np.round(self.hands_m, 4).tolist(),
-            "hands_px": np.round(self.hands_px, 2).tolist(),
+            "hands_m": np.round(self.hands_m, 4).tolist() if self.person else None,
+            "hands_px": np.round(self.hands_px, 2).tolist() if self.person else None,
             "person": self.person,
         }
 
@@ -65,6 +66,7 @@ class GroundTruth:
     events: list[dict]
     params: dict
     ball_colours: list[tuple[int, int, int]]
+    ball_shiny: list[bool] = field(default_factory=list)  # True: depth holes on that ball
     frames: list[FrameTruth] = field(default_factory=list)
 
     @property
@@ -90,6 +92,7 @@ class GroundTruth:
             "rendered stream",
             "params": self.params,
             "ball_colours_rgb": [list(c) for c in self.ball_colours],
+            "ball_shiny": self.ball_shiny,
             "events": self.events,
         }
         if frames:
@@ -98,6 +101,23 @@ class GroundTruth:
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=None, separators=(",", ":")))
+
+
+def read_groundtruth(path: str | Path) -> dict:
+    """Load a ``groundtruth.json`` written by ``edge-juggler simulate`` (a recording folder
+    or the file itself); InputError naming the file when it is missing or not one."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "groundtruth.json"
+    try:
+        d = json.loads(p.read_text())
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ground truth ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise InputError(f"{p}: not valid JSON ({exc})") from None
+    if not isinstance(d, dict) or d.get("schema") != "edge_juggler.groundtruth/1":
+        raise InputError(f"{p}: not an edge_juggler ground-truth file")
+    return d
 
 
 def spec_params(spec) -> dict:  # noqa: ANN001

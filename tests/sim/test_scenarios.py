@@ -65,6 +65,9 @@ def test_mistakes_change_the_physics_they_name() -> None:
     together = _world("3b_cascade_together")
     ts = sorted(e["t_s"] for e in together.events if e["type"] == "throw")
     assert min(np.diff(ts)) < 0.02  # two balls leave at the same moment
+    pair = _world("2b_exchange_together")
+    ts = np.array(sorted(e["t_s"] for e in pair.events if e["type"] == "throw"))
+    assert np.mean(np.diff(ts) < 0.02) > 0.4  # every exchange leaves both hands at once
     assert _gap_sd(_world("3b_cascade_unsteady")) > 2 * _gap_sd(good)
 
 

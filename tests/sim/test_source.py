@@ -11,6 +11,7 @@ from edge_juggler import cli
 from edge_juggler.capture.spec import open_source
 from edge_juggler.errors import InputError
 from edge_juggler.sim.source import open_synthetic
+from edge_juggler.sim.truth import read_groundtruth
 
 
 @pytest.mark.parametrize("bad", ["54", "432", "3b_cascade_nonsense", "(4,3)"])
@@ -79,7 +80,8 @@ def test_truth_pixels_match_the_rendered_balls() -> None:
 def test_simulate_then_info(tmp_path, capsys) -> None:
     out = tmp_path / "rec"
     assert cli.main(["simulate", "531", "--seconds", "1", "--quiet", "--no-fsync", str(out)]) == 0
-    truth = json.loads((out / "groundtruth.json").read_text())
+    truth = read_groundtruth(out)
+    assert truth == json.loads((out / "groundtruth.json").read_text())
     assert truth["siteswap"] == "531" and truth["ball_count"] == 3
     assert len(truth["frames"]) == 30 and truth["events"]
     assert cli.main(["info", str(out)]) == 0
@@ -94,3 +96,26 @@ def test_simulate_rejects_invalid_siteswap(tmp_path, capsys) -> None:
     assert cli.main(["simulate", "54", "--seconds", "1", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "54" in err and "invalid" in err and err.count("\n") == 1
+
+
+def test_ball_colours_and_shiny_holes() -> None:
+    src = open_synthetic("3?seconds=1&seed=2&ball_colours=red,00ff00&shiny_balls=1&distance=1.8")
+    assert src.truth.ball_colours == [(220, 30, 30), (0, 255, 0), (220, 30, 30)]
+    assert any(src.truth.ball_shiny)
+    frames = list(src)
+    holes = 0
+    for frame, ft in zip(frames, src.truth.frames, strict=True):
+        for b in np.flatnonzero(ft.ball_visible & np.array(src.truth.ball_shiny)):
+            u, v = np.round(ft.balls_px[b]).astype(int)
+            holes += int(frame.depth[v, u] == 0)
+    assert holes > 10  # shiny balls read as no depth in their middle
+    with pytest.raises(InputError):
+        open_synthetic("3?ball_colours=mauve")
+
+
+def test_read_groundtruth_rejects_other_files(tmp_path) -> None:
+    (tmp_path / "groundtruth.json").write_text("{}")
+    with pytest.raises(InputError, match="not an edge_juggler ground-truth"):
+        read_groundtruth(tmp_path)
+    with pytest.raises(InputError, match="cannot read"):
+        read_groundtruth(tmp_path / "nope.json")
