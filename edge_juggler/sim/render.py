@@ -98,6 +98,8 @@ class Renderer:
             )
         self.intr = base
         self.want_depth = depth and profile.depth is not None
+        # Kinect v1 is structured light: depth comes in disparity steps that grow as z^2
+        self.structured_light = profile.name.startswith("kinect_v1")
         self.want_color = color
         self.range_mm = (
             (int(profile.depth_range_m[0] * 1000), int(profile.depth_range_m[1] * 1000))
@@ -202,6 +204,14 @@ class Renderer:
         self._bg_drop_p += np.where(floor_far, np.clip((z_mm - 2500) / 3000, 0, 0.5), 0.0)
         self._bg_drop_p += 0.004
 
+    def _quantise(self, z_mm: np.ndarray) -> np.ndarray:
+        """Whole millimetres (ToF), or Kinect v1 disparity steps of 2.85e-3 z^2 m."""
+        if not self.structured_light:
+            return np.round(z_mm)
+        z = np.maximum(z_mm, 1.0)
+        k = 1.0 / 2.85e-6  # disparity units per 1/mm: step(z) = 2.85e-6 z^2 mm
+        return np.where(z_mm > 0, 1.0 / (np.round(k / z) / k), 0.0)
+
     def _noisy_background(self) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "_bg_variants"):
             self._bg_variants = [self._make_bg_variant() for _ in range(N_VARIANTS)]
@@ -214,7 +224,7 @@ class Renderer:
         if self.want_depth:
             z = self.bg_depth_clean.astype(np.float32)
             noisy = z + rng.standard_normal((h, w)).astype(np.float32) * noise_sd_mm(z)
-            noisy = np.round(noisy)
+            noisy = self._quantise(noisy)
             drop = rng.random((h, w)).astype(np.float32) < self._bg_drop_p
             edges = _depth_edges(self.bg_depth_clean)
             edge_u = rng.random((h, w))
@@ -493,7 +503,7 @@ class Renderer:
         lo, hi = self.range_mm
         out[(out < lo) | (out > hi)] = 0
         out *= self.mask[y0:y1, x0:x1]
-        roi[...] = out.astype(np.uint16)
+        roi[...] = self._quantise(out).astype(np.uint16)
 
     def _draw_color(self, prims: list[tuple], color: np.ndarray, box, state: WorldState) -> None:
         x0, y0, x1, y1 = box

@@ -79,3 +79,22 @@ def test_depth_looks_like_a_real_azure_kinect_frame(shared_data: Path) -> None:
     # the juggler at ~2 m is measured there, with values quantised to whole mm
     person = frame.depth[(frame.depth > 1700) & (frame.depth < 2300)]
     assert person.size > 2000
+
+
+def _median_step(depth_mm: np.ndarray, lo: float, hi: float) -> float:
+    values = np.unique(depth_mm[(depth_mm > lo) & (depth_mm < hi)])
+    return float(np.median(np.diff(values)))
+
+
+def test_kinect_v1_depth_steps_match_a_real_kinect_frame(shared_data: Path) -> None:
+    real_png = cv2.imread(
+        str(shared_data / "open3d_testdata_kinect1" / "TUM_depth.png"), cv2.IMREAD_UNCHANGED
+    )
+    real = real_png.astype(np.float64) / 5.0  # TUM: value / 5 = mm
+    src = open_synthetic("3?seconds=1&seed=8&profile=kinect_v1&modality=depth")
+    sim = next(iter(src)).depth.astype(np.float64)
+    for lo in (1950.0, 2900.0):
+        real_step = _median_step(real, lo, lo + 150)
+        sim_step = _median_step(sim, lo, lo + 150)
+        assert sim_step == pytest.approx(real_step, rel=0.25), (lo, sim_step, real_step)
+    assert _median_step(sim, 2900, 3050) > 2 * _median_step(sim, 1950, 2100)
