@@ -190,7 +190,11 @@ class Renderer:
         fine = rng.normal(0, 1, (h, w)).astype(np.float32)
         r2 = ((u - w / 2) / w) ** 2 + ((v - h / 2) / h) ** 2
         vign = (1.0 - 0.5 * r2).astype(np.float32)
-        lum = shade * vign * (1.0 + 0.025 * tex + 0.015 * fine)
+        # light from one side: a gentle left-right and top-bottom ramp
+        ramp = 1.0 + rng.uniform(-0.25, 0.25) * (u / w - 0.5) + rng.uniform(-0.15, 0.1) * (v / h)
+        lum = shade * vign * ramp.astype(np.float32) * (1.0 + 0.025 * tex + 0.015 * fine)
+        wall_px = (t_wall <= t_best + 1e-9) & (t_wall < far)
+        self._add_posters(colour, wall_px, wall_z, rng)
         self.bg_color_clean = np.clip(colour * lum[..., None], 0, 255)
         # clean and noisy depth
         z_mm = (depth_m * 1000.0).astype(np.float32)
@@ -203,6 +207,42 @@ class Renderer:
         floor_far = (t_floor <= t_best + 1e-9) & (t_floor < far)
         self._bg_drop_p += np.where(floor_far, np.clip((z_mm - 2500) / 3000, 0, 0.5), 0.0)
         self._bg_drop_p += 0.004
+
+    def _add_posters(
+        self, colour: np.ndarray, wall_px: np.ndarray, wall_z: float, rng: np.random.Generator
+    ) -> None:
+        """Flat pictures, posters and a door on the back wall (colour only: they add no depth)."""
+        cam, intr = self.world.camera, self.intr
+        for _ in range(int(rng.integers(0, 4))):
+            door = rng.random() < 0.2
+            pw, ph_ = (0.9, 2.0) if door else (rng.uniform(0.3, 1.0), rng.uniform(0.3, 0.9))
+            x = rng.uniform(-2.0, 2.0)
+            y = 0.0 if door else rng.uniform(0.9, 2.0)
+            corners = np.array(
+                [
+                    [x, y, wall_z],
+                    [x + pw, y, wall_z],
+                    [x + pw, y + ph_, wall_z],
+                    [x, y + ph_, wall_z],
+                ]
+            )
+            pc = cam.to_camera(corners)
+            if np.any(pc[:, 2] <= 0.1):
+                continue
+            px = np.round(intr.project(pc)).astype(np.int32)
+            mask = np.zeros(wall_px.shape, np.uint8)
+            cv2.fillConvexPoly(mask, px, 1)
+            sel = (mask > 0) & wall_px
+            base = rng.integers(30, 230, 3).astype(np.float32)
+            if door:
+                colour[sel] = base * 0.6
+            else:
+                # a picture: two colour bands
+                vv = np.indices(wall_px.shape)[0]
+                split = px[:, 1].min() + (px[:, 1].max() - px[:, 1].min()) * rng.uniform(0.3, 0.7)
+                other = rng.integers(30, 230, 3).astype(np.float32)
+                colour[sel & (vv < split)] = base
+                colour[sel & (vv >= split)] = other
 
     def _quantise(self, z_mm: np.ndarray) -> np.ndarray:
         """Whole millimetres (ToF), or Kinect v1 disparity steps of 2.85e-3 z^2 m."""
