@@ -69,7 +69,8 @@ def valid_mask(profile: CameraProfile | None, intr: Intrinsics) -> np.ndarray:
 class Rendered:
     depth: np.ndarray | None
     color: np.ndarray | None
-    ball_visible: np.ndarray  # (n,) bool
+    ball_visible: np.ndarray  # (n,) bool: in the image and not hidden behind a hand/arm
+    ball_in_depth: np.ndarray  # (n,) bool: visible and measurable by the depth sensor
     ball_px: np.ndarray  # (n, 2)
     hand_px: np.ndarray  # (2, 2)
     ball_cam: np.ndarray  # (n, 3) camera-frame metres
@@ -301,20 +302,28 @@ class Renderer:
                     self._draw_depth(prims, depth, (x0, y0, x1, y1))
                 if color is not None:
                     self._draw_color(prims, color, (x0, y0, x1, y1), state)
+        in_depth = np.zeros(n, bool)
+        r_mm = world.spec.ball_radius * 1000
         for b in range(n):
             u, v = ball_px[b]
             z = ball_cam[b, 2]
             iu, iv = int(round(u)), int(round(v))
-            if z > 0.1 and 0 <= iu < self.w and 0 <= iv < self.h:
-                visible[b] = True
-                if self.want_depth:
-                    visible[b] = bool(self.mask[iv, iu]) and (
-                        self.range_mm[0] <= z * 1000 <= self.range_mm[1]
-                    )
-                    s = int(self._scratch[iv, iu])
-                    if s > HOLE and s < z * 1000 - 1.2 * world.spec.ball_radius * 1000:
-                        visible[b] = False  # something nearer (a hand) covers it
-        return Rendered(depth, color, visible, ball_px, hand_px, ball_cam, hand_cam)
+            if not (z > 0.1 and 0 <= iu < self.w and 0 <= iv < self.h):
+                continue
+            if self.want_depth:
+                s = int(self._scratch[iv, iu])
+                covered = HOLE < s < z * 1000 - 1.2 * r_mm
+            else:
+                covered = _covered(prims, u, v, z - world.spec.ball_radius - 0.02)
+            visible[b] = not covered  # a nearer hand or arm hides its centre
+            in_depth[b] = (
+                visible[b]
+                and self.want_depth
+                and bool(self.mask[iv, iu])
+                and self.range_mm[0] <= z * 1000 <= self.range_mm[1]
+                and not world.ball_shiny[b % len(world.ball_shiny)]
+            )
+        return Rendered(depth, color, visible, in_depth, ball_px, hand_px, ball_cam, hand_cam)
 
     def _limb_table(self) -> dict:
         """Sub-segments of the limbs (drawn as thick lines), fixed per body."""
@@ -642,6 +651,29 @@ class Renderer:
             cv2.LINE_AA,
             SHIFT,
         )
+
+
+def _covered(prims: list[tuple], u: float, v: float, z_front: float) -> bool:
+    """Whether a primitive nearer than ``z_front`` covers pixel (u, v) (no depth drawn)."""
+    for p in prims:
+        _, kind, pts, size, front, _rgb, _extra, ext = p
+        if front >= z_front or not (ext[0] <= u <= ext[2] and ext[1] <= v <= ext[3]):
+            continue
+        if kind in ("disk", "head", "ball"):
+            c = pts / ONE
+            if (c[0] - u) ** 2 + (c[1] - v) ** 2 <= size * size:
+                return True
+        elif kind == "line":
+            a, b = pts[0] / ONE, pts[1] / ONE
+            d = b - a
+            t = np.clip(np.dot([u - a[0], v - a[1]], d) / max(np.dot(d, d), 1e-9), 0.0, 1.0)
+            q = a + t * d
+            if (q[0] - u) ** 2 + (q[1] - v) ** 2 <= (size / 2) ** 2:
+                return True
+        elif kind == "poly":
+            if cv2.pointPolygonTest((pts / ONE).astype(np.float32), (u, v), False) >= 0:
+                return True
+    return False
 
 
 def _depth_edges(depth: np.ndarray, jump_mm: int = 60) -> np.ndarray:

@@ -164,6 +164,7 @@ class SyntheticSource(Source):
                     balls_m=r.ball_cam,
                     balls_px=r.ball_px,
                     ball_visible=r.ball_visible,
+                    ball_in_depth=r.ball_in_depth,
                     held_by=[None if h < 0 else ("right", "left")[h] for h in state.held_by],
                     ball_phase=state.phases,
                     hands_m=r.hand_cam,

@@ -29,7 +29,8 @@ class FrameTruth:
     t_s: float
     balls_m: np.ndarray  # (n, 3) camera frame
     balls_px: np.ndarray  # (n, 2)
-    ball_visible: np.ndarray  # (n,) bool
+    ball_visible: np.ndarray  # (n,) bool: in the image, centre not hidden by a hand/arm
+    ball_in_depth: np.ndarray  # (n,) bool: visible and measurable (mask, range, not shiny)
     held_by: list[str | None]
     ball_phase: list[str]  # held | flight | falling | rolling | rest
     hands_m: np.ndarray  # (2, 3) right, left
@@ -43,6 +44,7 @@ class FrameTruth:
             "balls_m": np.round(self.balls_m, 4).tolist(),
             "balls_px": np.round(self.balls_px, 2).tolist(),
             "ball_visible": [bool(v) for v in self.ball_visible],
+            "ball_in_depth": [bool(v) for v in self.ball_in_depth],
             "held_by": self.held_by,
             "ball_phase": self.ball_phase,
             "hands_m": np.round(self.hands_m, 4).tolist() if self.person else None,

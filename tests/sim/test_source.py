@@ -119,3 +119,16 @@ def test_read_groundtruth_rejects_other_files(tmp_path) -> None:
         read_groundtruth(tmp_path)
     with pytest.raises(InputError, match="cannot read"):
         read_groundtruth(tmp_path / "nope.json")
+
+
+def test_visibility_agrees_between_depth_and_colour_only_rendering() -> None:
+    spec = "3?seconds=2&seed=5&shiny_balls=1&fps=15"
+    rgbd, color = open_synthetic(spec), open_synthetic(spec + "&modality=color")
+    list(rgbd), list(color)
+    a = np.array([f.ball_visible for f in rgbd.truth.frames])
+    b = np.array([f.ball_visible for f in color.truth.frames])
+    assert a.mean() > 0.7 and (a == b).mean() > 0.95
+    shiny = np.array(rgbd.truth.ball_shiny)
+    in_depth = np.array([f.ball_in_depth for f in rgbd.truth.frames])
+    assert not in_depth[:, shiny].any()
+    assert not np.array([f.ball_in_depth for f in color.truth.frames]).any()
