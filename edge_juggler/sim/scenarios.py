@@ -94,7 +94,7 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], ph.ThrowFn, int]:
 
 def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
     """The scenario of a catalogue class or siteswap, with parameters drawn from ``rng``."""
-    distance = float(rng.uniform(1.5, 2.8))
+    distance = float(rng.uniform(1.2, 3.0))
     camera_height = float(rng.uniform(0.95, 1.35))
     # people aim the camera at the pattern (about 1.25 m up), give or take a few degrees
     aim = math.degrees(math.atan2(camera_height - 1.25, distance)) + float(rng.uniform(-4, 4))

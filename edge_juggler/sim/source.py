@@ -80,7 +80,8 @@ class SyntheticSource(Source):
         ss = self.spec.pattern or None
         if label is not None:
             info = catalogue.parse_class(label)
-            if info.kind in ("background", "pretend"):
+            # no single siteswap: nobody juggles, columns are not vanilla, flashes interrupt
+            if info.kind in ("background", "pretend") or info.detail in ("columns", "flash"):
                 ss = None
         return GroundTruth(
             label=label,
