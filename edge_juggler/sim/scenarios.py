@@ -184,6 +184,22 @@ def apply_overrides(spec: ScenarioSpec, params: dict[str, str], where: str) -> S
         parse_pattern(changes["pattern"])
     if changes.get("ball_colours"):
         parse_colours(changes["ball_colours"])
+    limits = {
+        "height_scale": (0.05, 20.0),
+        "distance": (0.4, 10.0),
+        "ball_radius": (0.005, 0.2),
+        "width_scale": (0.0, 4.0),
+        "jitter_beats": (0.0, 0.5),
+        "walk_speed": (0.0, 2.0),
+        "camera_height": (0.1, 3.0),
+        "camera_pitch_deg": (-60.0, 60.0),
+        "drops": (0, 20),
+        "together_every": (0, 100),
+    }
+    for key, value in changes.items():
+        if key in limits and not limits[key][0] <= value <= limits[key][1]:
+            lo, hi = limits[key]
+            raise InputError(f"{where}: {key}={value} is outside [{lo}, {hi}]")
     return replace(spec, **changes)
 
 
@@ -270,7 +286,7 @@ class World:
             x = x0 + s * math.sin(2 * math.pi * t / sway_p[0] + sway_ph[0])
             z = z0 + 0.7 * s * math.sin(2 * math.pi * t / sway_p[1] + sway_ph[1])
             if walk > 0:
-                amp = min(0.55, 0.5 * (z0 - 1.3))
+                amp = max(min(0.55, 0.5 * (z0 - 1.3)), 0.05)
                 period = 4 * amp / walk
                 z = z0 - amp + amp * math.cos(2 * math.pi * t / period)
             if person in ("enter", "leave"):

@@ -23,7 +23,15 @@ def test_invalid_patterns_are_one_line_input_errors(bad: str) -> None:
 
 
 def test_bad_parameters_are_input_errors() -> None:
-    for spec in ("3?seed=x", "3?profile=nope", "3?wobble=1", "3?modality=ir", "3?seconds=-1"):
+    for spec in (
+        "3?seed=x",
+        "3?profile=nope",
+        "3?wobble=1",
+        "3?modality=ir",
+        "3?seconds=-1",
+        "3?height_scale=0",
+        "3?distance=abc",
+    ):
         with pytest.raises(InputError):
             open_synthetic(spec)
 
