@@ -201,13 +201,13 @@ class Renderer:
         z_mm = (depth_m * 1000.0).astype(np.float32)
         lo_mm, hi_mm = self.range_mm
         self.bg_depth_clean = np.where((z_mm >= lo_mm) & (z_mm <= hi_mm), z_mm, 0).astype(np.uint16)
-        self._dark_bg = dark
-        # grazing floor: more dropout far away
-        self._bg_drop_p = np.where(sel | dark, 0.0, 0.0).astype(np.float32)
-        self._bg_drop_p += np.where(dark, 0.6, 0.0).astype(np.float32)
+        # dropout probability: a few random pixels everywhere, most on dark (low-IR)
+        # furniture, and more on the floor the further (and more grazing) it is
         floor_far = (t_floor <= t_best + 1e-9) & (t_floor < far)
-        self._bg_drop_p += np.where(floor_far, np.clip((z_mm - 2500) / 3000, 0, 0.5), 0.0)
-        self._bg_drop_p += 0.004
+        drop_p = np.full((h, w), 0.004, np.float32)
+        drop_p += np.where(dark, 0.6, 0.0).astype(np.float32)
+        drop_p += np.where(floor_far, np.clip((z_mm - 2500) / 3000, 0, 0.5), 0.0).astype(np.float32)
+        self._bg_drop_p = drop_p
 
     def _add_posters(
         self, colour: np.ndarray, wall_px: np.ndarray, wall_z: float, rng: np.random.Generator
