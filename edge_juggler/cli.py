@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
+    from edge_juggler.capture.base import warnings_to_stderr
+
+    warnings_to_stderr()  # skipped frames, truncated files: one line each on stderr
     try:
         return int(args._run(args) or 0)
     except InputError as exc:
