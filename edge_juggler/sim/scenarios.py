@@ -552,6 +552,8 @@ class World:
     def _background_hands(self, rng, rests, hy, hz) -> list[HandPath]:  # noqa: ANN001
         body = self.body
         assert body is not None
+        if self.spec.person == "stand":
+            return self._fidget_hands(rng, rests)
         if self.spec.person != "reach":
             keys = [[(0.0, "pose", rests[i])] for i in range(2)]
             return [HandPath.build(keys[i], rests[i], 0, 0, max_gap=1e9) for i in range(2)]
@@ -578,6 +580,36 @@ class World:
                     (t + 2 * reach_t + hold, "pose", rests[i]),
                 ]
             t += 2 * reach_t + hold + float(rng.uniform(0.3, 1.5))
+        return [HandPath.build(keys[i], rests[i], 0, 0, max_gap=1e9) for i in range(2)]
+
+    def _fidget_hands(self, rng: np.random.Generator, rests: list[np.ndarray]) -> list[HandPath]:
+        """Someone standing still still moves: hands to the hips, together, to the face."""
+        body = self.body
+        assert body is not None
+        h = body.height
+        keys: list[list[tuple[float, str, np.ndarray]]] = [[(0.0, "pose", r)] for r in rests]
+        t = float(rng.uniform(0.3, 2.0))
+        while t < self.duration + 3:
+            kind = int(rng.integers(4))
+            move, hold = float(rng.uniform(0.5, 0.9)), float(rng.uniform(0.5, 3.0))
+            hands = [0, 1] if kind in (0, 1) else [int(rng.integers(2))]
+            for i in hands:
+                side = -1.0 if i == 0 else 1.0
+                if kind == 0:  # hands on the hips
+                    target = np.array([side * (body.hip_half + 0.06), 0.55 * h, 0.0])
+                elif kind == 1:  # hands together in front
+                    target = np.array([side * 0.04, 0.52 * h, -0.2 * h / 1.75])
+                elif kind == 2:  # touch the face
+                    target = np.array([side * 0.05, 0.88 * h, -0.13 * h / 1.75])
+                else:  # a small gesture
+                    target = rests[i] + np.array([side * 0.05, 0.25 * h, -0.25]) * rng.random()
+                keys[i] += [
+                    (t, "pose", rests[i]),
+                    (t + move, "pose", target),
+                    (t + move + hold, "pose", target),
+                    (t + 2 * move + hold, "pose", rests[i]),
+                ]
+            t += 2 * move + hold + float(rng.uniform(1.0, 4.0))
         return [HandPath.build(keys[i], rests[i], 0, 0, max_gap=1e9) for i in range(2)]
 
     # ------------------------------------------------------------------ query
