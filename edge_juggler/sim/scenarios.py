@@ -637,6 +637,10 @@ class World:
                 step_phase = 2 * math.pi * 0.9 * t
                 origin = origin + np.array([0.0, 0.012 * abs(math.sin(step_phase)), 0.0])
             moving = self.stride > 0 and (self.spec.walk_speed > 0 or self._walking_sideways(t))
+            if moving and not self.spec.pattern:
+                # arms swing against the legs while walking in or out
+                fwd = yaw_matrix(yaw) @ np.array([0.0, 0.0, -0.14 * math.sin(step_phase)])
+                hands = hands + np.array([fwd, -fwd])
             joints = pose(self.body, origin, yaw, hands, step_phase, self.stride if moving else 0.0)
         return WorldState(t, balls, held, phases, hands, joints, yaw)
 
