@@ -455,7 +455,9 @@ class Renderer:
                     continue
                 size = r * f / z
                 u, v = bp[b]
-                m = 3.0 * size  # room for the motion streak
+                tail = self._streak_start(b, state.t, bp[b], size)
+                tu, tv = (u, v) if tail is None else tail
+                m = size + 2
                 prims.append(
                     (
                         z - 0.02,
@@ -464,8 +466,8 @@ class Renderer:
                         size,
                         z - r,
                         world.ball_colours[b % len(world.ball_colours)],
-                        (b, state.t),
-                        (u - m, v - m, u + m, v + m),
+                        (b, tail),
+                        (min(u, tu) - m, min(v, tv) - m, max(u, tu) + m, max(v, tv) + m),
                     )
                 )
         return prims
@@ -520,6 +522,19 @@ class Renderer:
             elif kind == "ball":
                 rad = max(int(size * ONE), ONE)
                 rim = int(val + 0.6 * self.world.spec.ball_radius * 1000)
+                tail = extra[1]
+                if tail is not None:
+                    # time-of-flight motion smear: the trailing half of the exposure
+                    mid = (np.array(tail) + pts / ONE) * 0.5
+                    cv2.line(
+                        scratch,
+                        tuple(np.round(mid * ONE).astype(np.int32)),
+                        tuple(pts),
+                        rim,
+                        max(int(1.5 * size), 1),
+                        cv2.LINE_8,
+                        SHIFT,
+                    )
                 cv2.circle(scratch, tuple(pts), rad, rim, -1, cv2.LINE_8, SHIFT)
                 cv2.circle(scratch, tuple(pts), int(rad * 0.65), val, -1, cv2.LINE_8, SHIFT)
                 b = extra[0]
@@ -585,8 +600,7 @@ class Renderer:
                 )
             elif kind == "ball":
                 rad = max(int(size * ONE), ONE)
-                b, t = extra
-                self._draw_ball_color(color, pts, rad, c, b, t, size)
+                self._draw_ball_color(color, pts, rad, c, extra[1], size)
         # sensor noise on the redrawn region
         k = self._frame
         oy, ox = (k * 5) % 61, (k * 11) % 59
@@ -602,22 +616,28 @@ class Renderer:
             self._colour_cache[rgb] = c
         return c
 
-    def _draw_ball_color(self, color, pts, rad, c, b, t, size_px) -> None:  # noqa: ANN001
+    def _streak_start(self, b: int, t: float, p_px: np.ndarray, size_px: float):  # noqa: ANN202
+        """Pixel where a flying ball was when the exposure began, or None if it barely moved."""
         world = self.world
-        path = world.ball_paths[b] if b < len(world.ball_paths) else None
-        streak = None
-        if path is not None:
-            seg = path.segment(t)
-            if path.kinds[seg] == 1:
-                dt = t - path.starts[seg]
-                v = path.v[seg] + path.a[seg] * dt
-                p_now = path.p[seg] + path.v[seg] * dt + 0.5 * path.a[seg] * dt * dt
-                p_prev = p_now - v * self.exposure_s
-                pc = world.camera.to_camera(p_prev)
-                if pc[2] > 0.15:
-                    q = self.intr.project(pc)
-                    if np.hypot(*(q - pts / ONE)) > 0.6 * size_px:
-                        streak = np.round(q * ONE).astype(np.int32)
+        if b >= len(world.ball_paths):
+            return None
+        path = world.ball_paths[b]
+        seg = path.segment(t)
+        if path.kinds[seg] != 1:
+            return None
+        dt = t - path.starts[seg]
+        v = path.v[seg] + path.a[seg] * dt
+        p_now = path.p[seg] + path.v[seg] * dt + 0.5 * path.a[seg] * dt * dt
+        pc = world.camera.to_camera(p_now - v * self.exposure_s)
+        if pc[2] <= 0.15:
+            return None
+        q = self.intr.project(pc)
+        if np.hypot(*(q - p_px)) <= 0.6 * size_px:
+            return None
+        return float(q[0]), float(q[1])
+
+    def _draw_ball_color(self, color, pts, rad, c, tail, size_px) -> None:  # noqa: ANN001
+        streak = None if tail is None else np.round(np.array(tail) * ONE).astype(np.int32)
         if streak is not None:
             x0 = int(min(pts[0], streak[0]) / ONE - size_px - 2)
             y0 = int(min(pts[1], streak[1]) / ONE - size_px - 2)
