@@ -28,6 +28,8 @@ from edge_juggler.sim.truth import FrameTruth, GroundTruth, spec_params
 
 ENDLESS_S = 3600.0
 SOURCE_KEYS = ("seed", "profile", "seconds", "modality", "fps", "scale")
+#: per-frame truth an endless source keeps (about 10 minutes at 30 fps)
+KEEP_FRAMES_ENDLESS = 18000
 
 
 class SyntheticSource(Source):
@@ -158,6 +160,9 @@ class SyntheticSource(Source):
             t = i / self._fps
             state = self.world.state(t)
             r = renderer.render(state)
+            if n is None and len(self.truth.frames) >= KEEP_FRAMES_ENDLESS:
+                # endless runs keep the recent truth only (indices stay absolute)
+                del self.truth.frames[: KEEP_FRAMES_ENDLESS // 2]
             self.truth.frames.append(
                 FrameTruth(
                     index=i,
