@@ -9,7 +9,8 @@ world is simulated for one hour, which is what the live demo uses),
 ``modality`` (rgbd where the profile has depth, else color), ``fps`` (the
 profile's), ``scale`` (1.0; 0.25 renders a quarter-size camera); any field of
 ``ScenarioSpec`` (``distance``, ``height_scale``, ``shiny_balls``...) overrides
-the drawn scenario. Ground truth is on ``.truth``, never in the frames.
+the drawn scenario. Ground truth is on ``.truth``, never in the frames (an
+endless source keeps the last ~10 minutes of per-frame truth, all events).
 """
 
 from __future__ import annotations
