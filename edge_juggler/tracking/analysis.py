@@ -65,6 +65,30 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+def hand_level_endpoints(flights: list[Flight]) -> None:
+    """Where each arc meets the hands' level: extrapolated throw and catch moments.
+
+    Arc ends are the least reliable samples (the ball is among hands and other
+    balls); the apex and the parabola are not. The hands' level is the lower
+    quartile of all observed arc ends.
+    """
+    if not flights:
+        return
+    ends = [f.throw_xy[1] for f in flights] + [f.catch_xy[1] for f in flights]
+    level = float(np.percentile(ends, 75))
+    for f in flights:
+        g = f.accel_px
+        drop = level - f.apex_xy[1]
+        half = float(np.sqrt(2 * drop / g)) if drop > 0 and g > 0 else 0.0
+        dur = max(f.t_catch - f.t_throw, 1e-3)
+        vx = (f.catch_xy[0] - f.throw_xy[0]) / dur
+        tb = min(f.t_throw, f.t_apex - half)
+        tl = f.t_catch if f.open_end or f.dropped else max(f.t_catch, f.t_apex + half)
+        f.t_beat, f.t_land = tb, tl
+        f.x_beat = f.apex_xy[0] - vx * (f.t_apex - tb)
+        f.x_land = f.apex_xy[0] + vx * (tl - f.t_apex)
+
+
 def _two_means(x: np.ndarray) -> tuple[float, float, float]:
     """Best 1-D split into two groups: (mean_lo, mean_hi, separation in pooled std)."""
     xs = np.sort(x)
@@ -147,12 +171,15 @@ def hand_positions(flights: list[Flight]) -> np.ndarray:
     hx = np.empty(len(flights))
     for k, f in enumerate(flights):
         c = last_catch.get(f.ball)
-        hx[k] = f.throw_xy[0] if c is None else 0.5 * (f.throw_xy[0] + c)
-        last_catch[f.ball] = f.catch_xy[0]
+        xb = f.x_beat if f.x_beat is not None else f.throw_xy[0]
+        hx[k] = xb if c is None else 0.5 * (xb + c)
+        last_catch[f.ball] = f.x_land if f.x_land is not None else f.catch_xy[0]
     return hx
 
 
-def build_beat_grid(flights: list[Flight]) -> tuple[BeatGrid | None, float | None]:
+def build_beat_grid(
+    flights: list[Flight], min_sep_px: float = 0.0
+) -> tuple[BeatGrid | None, float | None]:
     """Put every throw on an integer beat. Returns (grid, midline_x or None).
 
     Async juggling alternates hands beat by beat, but real rhythms are uneven
@@ -163,13 +190,13 @@ def build_beat_grid(flights: list[Flight]) -> tuple[BeatGrid | None, float | Non
     """
     if len(flights) < 3:
         return None, None
-    t = np.array([f.t_throw for f in flights])
+    t = np.array([f.t_beat if f.t_beat is not None else f.t_throw for f in flights])
     hx = hand_positions(flights)
     lo_m, hi_m, sep = _two_means(hx)
     mid = 0.5 * (lo_m + hi_m)
     side = (hx >= mid).astype(int)
     frac = float(np.mean(side))
-    two = sep >= 3.0 and 0.15 <= frac <= 0.85
+    two = sep >= 3.0 and 0.15 <= frac <= 0.85 and (hi_m - lo_m) >= min_sep_px
     if not two:
         side = np.zeros(len(t), dtype=int)
     # consecutive throws: +1 beat when the hand changes, +2 when it does not,
@@ -218,9 +245,11 @@ def throw_values(flights: list[Flight], grid: BeatGrid, mid: float | None) -> li
         if mid is None:
             crossing = False
         else:
-            crossing = _side(f.throw_xy[0], mid) != _side(f.catch_xy[0], mid)
+            xb = f.x_beat if f.x_beat is not None else f.throw_xy[0]
+            xl = f.x_land if f.x_land is not None else f.catch_xy[0]
+            crossing = _side(xb, mid) != _side(xl, mid)
         n = 1 if crossing else 2
-        limit = f.t_catch + 0.05 * grid.tau
+        limit = (f.t_land if f.t_land is not None else f.t_catch) + 0.05 * grid.tau
         while grid.slot_time(b + n) <= limit and n < 36:
             n += 2
         vals.append(n)
@@ -301,7 +330,8 @@ def analyse_flights(
     fallback_ball_count: int | None = None,
 ) -> tuple[dict, list[Event]]:
     """Summary metrics and events from all flights of a recording."""
-    flights = sorted(flights, key=lambda f: f.t_throw)
+    hand_level_endpoints(flights)
+    flights = sorted(flights, key=lambda f: f.t_beat if f.t_beat is not None else f.t_throw)
     # drops: a flight that ends far below where balls are usually caught
     if flights:
         catch_y = np.median([f.catch_xy[1] for f in flights])
@@ -309,7 +339,8 @@ def analyse_flights(
             below = scale.metres(f.catch_xy[1] - catch_y, f.z_m)
             if below is not None and below > 0.3:
                 f.dropped = True
-    grid, mid = build_beat_grid(flights)
+    # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
+    grid, mid = build_beat_grid(flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0)
     ss = None
     agree = 0.0
     if grid is not None:
@@ -317,7 +348,7 @@ def analyse_flights(
         for f, b in zip(flights, grid.beats, strict=True):
             f.throw_hand = hop.get(int(b) % 2)
             if mid is not None:
-                f.catch_hand = _side(f.catch_xy[0], mid)
+                f.catch_hand = _side(f.x_land if f.x_land is not None else f.catch_xy[0], mid)
             else:
                 f.catch_hand = f.throw_hand
         vals = throw_values(flights, grid, mid)

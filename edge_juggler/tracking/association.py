@@ -190,3 +190,43 @@ class Associator:
         if best is not None:
             self.lost.remove(best)
         return best
+
+
+class StaticFilter:
+    """Suppress detections that sit still: clutter, not balls.
+
+    A coarse grid keeps an exponential average of how often each cell holds a
+    detection; a ball passes through a cell, clutter (a box corner, a hole in
+    the floor's depth, a poster of the ball's colour) stays. Cells busy in more
+    than ``busy`` of recent frames are ignored.
+    """
+
+    def __init__(self, cell_px: float = 12.0, alpha: float = 0.03, busy: float = 0.5) -> None:
+        self.cell = max(4.0, cell_px)
+        self.alpha = alpha
+        self.busy = busy
+        self.grid: dict[tuple[int, int], float] = {}
+        self.frames = 0
+
+    def __call__(self, dets: list[Detection]) -> list[Detection]:
+        self.frames += 1
+        a = self.alpha
+        hit = set()
+        for d in dets:
+            hit.add((int(d.x // self.cell), int(d.y // self.cell)))
+        for k in list(self.grid):
+            v = self.grid[k] * (1 - a)
+            if v < 0.01 and k not in hit:
+                del self.grid[k]
+            else:
+                self.grid[k] = v
+        for k in hit:
+            self.grid[k] = self.grid.get(k, 0.0) + a
+        if self.frames < 20:
+            return dets
+        out = []
+        for d in dets:
+            k = (int(d.x // self.cell), int(d.y // self.cell))
+            if self.grid.get(k, 0.0) < self.busy:
+                out.append(d)
+        return out

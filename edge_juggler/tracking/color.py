@@ -93,6 +93,7 @@ class ColorLearner:
         self.min_val = min_val
         self.samples: list[tuple[float, float, float, float]] = []  # hue, sat, val, radius
         self._prev: list[np.ndarray] = []
+        self._recent: list[np.ndarray] = []
         self.frames = 0
 
     def add(self, rgb: np.ndarray) -> None:
@@ -101,6 +102,8 @@ class ColorLearner:
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         self.frames += 1
+        if self.frames % 3 == 0:
+            self._recent = (self._recent + [rgb])[-12:]
         self._prev.append(grey)
         if len(self._prev) < 3:
             return
@@ -125,41 +128,90 @@ class ColorLearner:
             self.samples.append((hue, float(np.median(px[:, 1])), float(np.median(px[:, 2])), r))
 
     def model(self, min_blobs: int = 8) -> ColorModel:
-        """Hue clusters with enough blobs become ball colours."""
+        """Clusters in (hue, saturation) with enough blobs become ball colours.
+
+        Saturation separates a ball from skin or clothing of the same hue
+        (an orange ball is far more saturated than a hand).
+        """
         if len(self.samples) < min_blobs:
             return ColorModel([], None)
         a = np.array(self.samples)
-        hist = np.bincount(a[:, 0].astype(int) % 180, minlength=180).astype(np.float64)
-        k = np.array([1, 2, 3, 2, 1], dtype=np.float64)
-        sm = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), k, mode="valid")
+        hb = (a[:, 0].astype(int) // 3) % 60
+        sb = np.minimum(a[:, 1].astype(int) // 32, 7)
+        hist = np.zeros((60, 8))
+        np.add.at(hist, (hb, sb), 1.0)
+        # smooth: hue wraps, saturation does not
+        sm = hist.copy()
+        for dh in (-1, 1):
+            sm += 0.5 * np.roll(hist, dh, axis=0)
         ranges: list[ColorRange] = []
-        radii: list[float] = []
         used = np.zeros(len(a), dtype=bool)
         total = len(a)
         for _ in range(6):
-            peak = int(np.argmax(sm))
-            if sm[peak] <= 0:
+            ph, ps = np.unravel_index(int(np.argmax(sm)), sm.shape)
+            if sm[ph, ps] <= 0:
                 break
-            dh = np.abs(((a[:, 0] - peak + 90) % 180) - 90)
-            member = (dh <= 10) & ~used
-            sm[[(peak + j) % 180 for j in range(-12, 13)]] = 0
+            peak_h = ph * 3 + 1.5
+            dh = np.abs(((a[:, 0] - peak_h + 90) % 180) - 90)
+            member = (dh <= 9) & (np.abs(a[:, 1] - (ps * 32 + 16)) <= 56) & ~used
+            for j in range(-3, 4):
+                sm[(ph + j) % 60, max(0, ps - 2) : ps + 3] = 0
             if member.sum() < max(min_blobs // 2, 0.06 * total):
                 continue
             used |= member
             m = a[member]
-            spread = max(6.0, min(14.0, 2.5 * float(np.std(dh[member]))))
-            s_lo = int(max(self.min_sat - 20, np.percentile(m[:, 1], 10) * 0.6))
-            v_lo = int(max(self.min_val - 10, np.percentile(m[:, 2], 10) * 0.5))
+            hue_c = _circular_median(m[:, 0] * 1.0)
+            dhm = np.abs(((m[:, 0] - hue_c + 90) % 180) - 90)
+            spread = max(6.0, min(12.0, 2.5 * float(np.std(dhm)) + 3))
+            s_med = float(np.median(m[:, 1]))
+            s_lo = int(max(self.min_sat - 20, s_med - 70))
+            v_lo = int(max(self.min_val - 10, np.percentile(m[:, 2], 10) * 0.55))
             ranges.append(
                 ColorRange(
-                    h_lo=int(round(peak - spread)) % 180,
-                    h_hi=int(round(peak + spread)) % 180,
+                    h_lo=int(round(hue_c - spread)) % 180,
+                    h_hi=int(round(hue_c + spread)) % 180,
                     s_lo=s_lo,
                     v_lo=v_lo,
                 )
             )
-            radii.extend(m[:, 3].tolist())
-        return ColorModel(ranges, float(np.median(radii)) if radii else None)
+        # same hue, different saturation (ball vs skin): split the saturation axis
+        for i, ri in enumerate(ranges):
+            for rj in ranges[i + 1 :]:
+                lo_r, hi_r = (ri, rj) if ri.s_lo < rj.s_lo else (rj, ri)
+                if _hue_overlap(ri, rj):
+                    lo_r.s_hi = min(lo_r.s_hi, hi_r.s_lo - 1)
+        model = ColorModel([r for r in ranges if r.s_hi > r.s_lo], None)
+        return self._sizes(model)
+
+    def _sizes(self, model: ColorModel) -> ColorModel:
+        """Measure each colour's compact blobs in recent frames; balls share one size.
+
+        A colour whose blobs are much bigger than the smallest colour's is skin or
+        clothing (hands are bigger than balls) and is dropped.
+        """
+        if not model.ranges or not self._recent:
+            return model
+        seg = ColorSegmenter(model, ColorConfig(work_long_side=self.long))
+        per: dict[int, list[float]] = {}
+        for rgb in self._recent:
+            for d in seg.process(rgb):
+                per.setdefault(d.color_id, []).append(d.radius_px)
+        med = {c: float(np.percentile(v, 60)) for c, v in per.items() if len(v) >= 3}
+        if not med:
+            return ColorModel([], None)
+        rmin = min(med.values())
+        keep = [c for c, r in sorted(med.items()) if r <= 1.5 * rmin]
+        radii = [r for c in keep for r in per[c]]
+        return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
+
+
+def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
+    def span(r: ColorRange) -> set[int]:
+        if r.h_lo <= r.h_hi:
+            return set(range(r.h_lo, r.h_hi + 1))
+        return set(range(r.h_lo, 180)) | set(range(0, r.h_hi + 1))
+
+    return bool(span(a) & span(b))
 
 
 def _circular_median(h: np.ndarray) -> float:
@@ -173,7 +225,7 @@ class ColorConfig:
     work_long_side: int = 480
     min_fill: float = 0.4
     max_aspect: float = 2.8  # motion blur stretches fast balls
-    area_ratio: tuple[float, float] = (0.25, 3.5)  # blob area / learned ball area
+    area_ratio: tuple[float, float] = (0.2, 3.0)  # blob area / learned ball area
 
 
 class ColorSegmenter:

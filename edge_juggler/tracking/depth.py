@@ -21,11 +21,12 @@ from edge_juggler.tracking.types import Hand
 
 @dataclass
 class DepthConfig:
-    ball_diameter_m: tuple[float, float] = (0.045, 0.11)  # accepted ball sizes
+    ball_diameter_m: tuple[float, float] = (0.04, 0.11)  # accepted ball sizes
     typical_ball_m: float = 0.068
     in_front_m: float = 0.07  # a ball/hand stands this much in front of what is behind it
     band_front_m: float = 1.3  # how far in front of the body balls may fly
     band_back_m: float = 0.35  # and behind the body's median depth
+    max_lateral_m: float = 1.0  # balls fly within this distance of the body's centre line
     min_body_m2: float = 0.12  # visible area of a person (torso and more)
     min_fill: float = 0.5  # blob area / bbox area (a disc is 0.785)
     max_aspect: float = 2.0
@@ -58,7 +59,11 @@ class DepthSegmenter:
     def find_body(self, d: np.ndarray) -> tuple[float, float] | None:
         """The nearest large thing (depth mm, centre x in work pixels), from a coarse grid."""
         s = 4
-        small = d[::s, ::s]
+        h, w = d.shape
+        # the juggler stands near the middle; the floor close to the camera fills the
+        # bottom rows, so the search ignores the outer columns and the bottom quarter
+        y0, y1, x0, x1 = int(0.05 * h), int(0.75 * h), int(0.15 * w), int(0.85 * w)
+        small = d[y0:y1:s, x0:x1:s]
         v = small[small > 0]
         if v.size < 20:
             return None
@@ -75,7 +80,7 @@ class DepthSegmenter:
                 zmm = float(np.median(v[sel]))
                 band = (small > zmm - 150) & (small < zmm + 150)
                 xs = np.nonzero(band)[1]
-                cx = float(np.median(xs)) * s if xs.size else self.intr.cx
+                cx = float(np.median(xs)) * s + x0 if xs.size else self.intr.cx
                 return zmm, cx
         return None
 
@@ -93,13 +98,19 @@ class DepthSegmenter:
         if self.body_z is None:
             return [], [], None
         zb = self.body_z
+        bx = self.body_x if self.body_x is not None else self.intr.cx
         zb_m = zb / 1000.0
         ball_px = self.f * cfg.typical_ball_m / max(zb_m - 0.3, 0.3)
         k = int(2.5 * ball_px) | 1
         k = max(5, min(k, 61))
         lo = max(1.0, zb - 1000 * cfg.band_front_m)
         hi = zb + 1000 * cfg.band_back_m
-        behind = cv2.dilate(d, self._kernel(k))  # what lies behind small near things
+        # grey closing fills in things smaller than the kernel with what lies behind
+        # them (large shapes and their edges survive): a depth black-hat
+        # (no reading = beyond range: treat as far, or a ball against the void vanishes)
+        far = d.copy()
+        far[d == 0] = 65535
+        behind = cv2.morphologyEx(far, cv2.MORPH_CLOSE, self._kernel(k))
         valid = cv2.inRange(d, int(lo), int(hi))
         front = cv2.subtract(behind, d) > int(1000 * cfg.in_front_m)  # saturating uint16
         front |= d < int(zb - 250)  # anything well in front of the body
@@ -119,7 +130,12 @@ class DepthSegmenter:
                 continue
             z_m = float(np.median(zz)) / 1000.0
             r_exp = self.f * 0.5 * cfg.typical_ball_m / z_m
-            if b.area <= a_hi and self._ball_like(b.area, b.w, b.h, z_m):
+            lateral = abs(b.cx - bx) * z_m / self.f  # metres from the body's centre line
+            if (
+                b.area <= a_hi
+                and lateral <= cfg.max_lateral_m
+                and self._ball_like(b.area, b.w, b.h, z_m)
+            ):
                 dets.append(
                     Detection(
                         x=b.cx * self.step,
@@ -132,7 +148,8 @@ class DepthSegmenter:
             elif b.area > 3 * np.pi * r_exp**2:
                 arms.append((b.area, b))
         # holes: ball-sized gaps in front of the juggler (IR-dark, shiny balls)
-        holes = ((d == 0) & (behind > lo)).astype(np.uint8)
+        around = cv2.dilate(d, self._kernel(k))  # some valid reading around the gap
+        holes = ((d == 0) & (around > 0)).astype(np.uint8)
         holes = cv2.morphologyEx(holes, cv2.MORPH_OPEN, self._kernel(3))
         H, W = d.shape
         for b in find_blobs(holes, min_area=max(4.0, a_lo), max_area=a_hi * 1.5):
@@ -144,7 +161,8 @@ class DepthSegmenter:
             if rv.size == 0:
                 continue
             z_m = float(np.percentile(rv, 10)) / 1000.0
-            if self._ball_like(b.area, b.w, b.h, z_m, slack=1.5):
+            lateral = abs(b.cx - bx) * z_m / self.f
+            if lateral <= cfg.max_lateral_m and self._ball_like(b.area, b.w, b.h, z_m, slack=1.5):
                 dets.append(
                     Detection(
                         x=b.cx * self.step,
@@ -161,7 +179,7 @@ class DepthSegmenter:
     def _ball_like(self, area: float, w: int, h: int, z_m: float, slack: float = 1.0) -> bool:
         """Area, roundness and fill of a disc of a ball's size at depth z_m."""
         cfg = self.cfg
-        a_min = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[0] / z_m) ** 2 * 0.6
+        a_min = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[0] / z_m) ** 2 * 0.5
         a_max = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[1] / z_m) ** 2 * slack
         aspect = max(w, h) / max(1, min(w, h))
         return (

@@ -58,6 +58,12 @@ class Flight:
     catch_hand: str | None = None
     height_m: float | None = None
     extra: dict = field(default_factory=dict)
+    # throw/catch moments and x where the arc crosses the hands' level (set by analysis);
+    # robust to arcs whose ends were lost among the hands
+    t_beat: float | None = None
+    t_land: float | None = None
+    x_beat: float | None = None
+    x_land: float | None = None
 
     @property
     def duration(self) -> float:
@@ -99,11 +105,15 @@ def apex_candidates(tr: TrackSamples, max_gap_s: float = 0.15) -> list[int]:
     return (np.nonzero(ok)[0] + 1).tolist()
 
 
-def estimate_gravity_px(tracks: list[TrackSamples], min_samples: int = 5) -> float | None:
-    """Median vertical acceleration (px/s^2) of parabolas fitted around apexes.
+def estimate_gravity_px(
+    tracks: list[TrackSamples], prior: float | None = None, min_samples: int = 5
+) -> float | None:
+    """Vertical acceleration (px/s^2) of parabolas fitted around apexes.
 
     This is the image's gravity: it turns pixels into metres (g = 9.81 m/s^2)
-    and anchors every later flight fit.
+    and anchors every later flight fit. Only arcs with real vertical travel
+    count (sensor jitter on a still blob also has "apexes"); ``prior`` (from
+    depth or the ball's size) bounds the answer to a factor of three.
     """
     accs = []
     for tr in tracks:
@@ -111,27 +121,29 @@ def estimate_gravity_px(tracks: list[TrackSamples], min_samples: int = 5) -> flo
             continue
         for i in apex_candidates(tr):
             t0 = tr.t[i]
-            # widen until we have >= min_samples and <= ~0.2 s each side
-            for half in (0.1, 0.15, 0.2):
-                m = np.abs(tr.t - t0) <= half
-                if m.sum() >= min_samples:
-                    break
+            m = np.abs(tr.t - t0) <= 0.17
             if m.sum() < min_samples:
                 continue
             tt = tr.t[m] - t0
-            if tt.min() >= 0 or tt.max() <= 0:
+            yy = tr.xy[m, 1]
+            if tt.min() >= -0.05 or tt.max() <= 0.05:
                 continue
-            coef, _ = _fit_free(tt, tr.xy[m, 1])
+            if yy.max() - yy.min() < 5.0:
+                continue
+            coef, res = _fit_free(tt, yy)
             acc = 2 * coef[0]
-            if acc > 0:
-                accs.append(acc)
+            if acc <= 0 or res > 0.25 * (yy.max() - yy.min()):
+                continue
+            if prior is not None and not (prior / 3 <= acc <= prior * 3):
+                continue
+            accs.append(acc)
     if len(accs) < 2:
         return None
-    accs = np.asarray(accs)
-    med = float(np.median(accs))
-    # re-centre on the consistent half (held-ball wiggles give outliers)
-    keep = accs[(accs > 0.5 * med) & (accs < 2.0 * med)]
-    return float(np.median(keep)) if len(keep) else med
+    la = np.log(np.asarray(accs))
+    # the densest cluster in log space (the many real apexes agree with each other)
+    best = max(la, key=lambda v: int(np.sum(np.abs(la - v) <= 0.2)))
+    keep = la[np.abs(la - best) <= 0.2]
+    return float(np.exp(np.median(keep)))
 
 
 class _Line:
@@ -164,57 +176,72 @@ class _Line:
 
 def _grow(
     tr: TrackSamples, i: int, acc: float, tol: float, max_gap_s: float
-) -> tuple[int, int, tuple[float, float]] | None:
-    """Grow a parabola of fixed acceleration from apex sample i, one sample at a time.
+) -> tuple[int, int, tuple[float, float], float] | None:
+    """Grow a parabola from apex sample i, one sample at a time.
 
     A sample joins when the current fit predicts it to within ``tol`` (and its
-    x within 1.5 tol of the straight horizontal motion).
+    x within 1.5 tol of straight horizontal motion). The acceleration starts at
+    the image gravity and is re-fitted (within -25 %/+33 %) once the arc is long
+    enough: depth and lens make each arc's pixel gravity a little different.
     """
     t = tr.t.tolist()
     y = tr.xy[:, 1].tolist()
     x = tr.xy[:, 0].tolist()
     n = len(t)
     t0 = t[i]
-    ly, lx = _Line(), _Line()
+    g0 = acc
 
-    def r_of(k: int) -> float:
-        s = t[k] - t0
-        return y[k] - 0.5 * acc * s * s
+    def build(lo: int, hi: int, a: float) -> _Line:
+        ln = _Line()
+        for k in range(lo, hi + 1):
+            s_ = t[k] - t0
+            ln.add(s_, y[k] - 0.5 * a * s_ * s_)
+        return ln
 
     lo, hi = max(0, i - 1), min(n - 1, i + 1)
+    ly = build(lo, hi, acc)
+    lx = _Line()
     for k in range(lo, hi + 1):
-        ly.add(t[k] - t0, r_of(k))
         lx.add(t[k] - t0, x[k])
     b, c = ly.coef()
-    if max(abs(r_of(k) - (b * (t[k] - t0) + c)) for k in range(lo, hi + 1)) > tol:
-        return None
+    for k in range(lo, hi + 1):
+        s_ = t[k] - t0
+        if abs(y[k] - 0.5 * acc * s_ * s_ - (b * s_ + c)) > tol:
+            return None
     grow_lo = grow_hi = True
+    added = 0
     while grow_lo or grow_hi:
-        if grow_lo:
-            k = lo - 1
-            if k < 0 or t[lo] - t[k] > max_gap_s:
-                grow_lo = False
-            else:
-                s = t[k] - t0
-                if abs(r_of(k) - ly.predict(s)) <= tol and abs(x[k] - lx.predict(s)) <= 1.5 * tol:
-                    ly.add(s, r_of(k))
-                    lx.add(s, x[k])
-                    lo = k
-                else:
+        for side in (0, 1):
+            if side == 0 and not grow_lo or side == 1 and not grow_hi:
+                continue
+            k = lo - 1 if side == 0 else hi + 1
+            edge = lo if side == 0 else hi
+            if k < 0 or k >= n or abs(t[k] - t[edge]) > max_gap_s:
+                if side == 0:
                     grow_lo = False
-        if grow_hi:
-            k = hi + 1
-            if k >= n or t[k] - t[hi] > max_gap_s:
-                grow_hi = False
-            else:
-                s = t[k] - t0
-                if abs(r_of(k) - ly.predict(s)) <= tol and abs(x[k] - lx.predict(s)) <= 1.5 * tol:
-                    ly.add(s, r_of(k))
-                    lx.add(s, x[k])
-                    hi = k
                 else:
                     grow_hi = False
-    return lo, hi, ly.coef()
+                continue
+            s_ = t[k] - t0
+            r = y[k] - 0.5 * acc * s_ * s_
+            if abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol:
+                ly.add(s_, r)
+                lx.add(s_, x[k])
+                if side == 0:
+                    lo = k
+                else:
+                    hi = k
+                added += 1
+                if hi - lo + 1 >= 7 and added % 3 == 0:
+                    ss = np.asarray(t[lo : hi + 1]) - t0
+                    qa = float(np.polyfit(ss, np.asarray(y[lo : hi + 1]), 2)[0]) * 2
+                    acc = min(max(qa, 0.75 * g0), 1.33 * g0)
+                    ly = build(lo, hi, acc)
+            elif side == 0:
+                grow_lo = False
+            else:
+                grow_hi = False
+    return lo, hi, ly.coef(), acc
 
 
 def extract_flights(
@@ -241,7 +268,7 @@ def extract_flights(
         grown = _grow(tr, i, g_px, tol, max_gap_s)
         if grown is None:
             continue
-        lo, hi, coef = grown
+        lo, hi, coef, acc = grown
         if hi - lo + 1 < 3 or tr.t[hi] - tr.t[lo] < min_duration_s:
             continue
         if covered[lo : hi + 1].any():
@@ -249,8 +276,8 @@ def extract_flights(
         t0 = tr.t[i]
         b, c = coef
         # vertex of y = g/2 s^2 + b s + c (s = t - t0)
-        s_apex = float(np.clip(-b / g_px, tr.t[lo] - t0, tr.t[hi] - t0))
-        y_apex = 0.5 * g_px * s_apex**2 + b * s_apex + c
+        s_apex = float(np.clip(-b / acc, tr.t[lo] - t0, tr.t[hi] - t0))
+        y_apex = 0.5 * acc * s_apex**2 + b * s_apex + c
         xs = tr.xy[lo : hi + 1, 0]
         ts = tr.t[lo : hi + 1]
         xc = np.polyfit(ts - t0, xs, 1) if len(ts) >= 2 else np.array([0.0, xs[0]])
@@ -258,7 +285,7 @@ def extract_flights(
         # release/landing happened between samples: extrapolate half a frame outwards
         dt0 = 0.5 * (tr.t[lo + 1] - tr.t[lo]) if hi > lo else 0.0
         s_rel = tr.t[lo] - t0 - dt0
-        y_rel = 0.5 * g_px * s_rel**2 + b * s_rel + c
+        y_rel = 0.5 * acc * s_rel**2 + b * s_rel + c
         rise = float(y_rel - y_apex)
         if rise < min_rise_m * px_per_m and float(tr.xy[hi, 1] - y_apex) < min_rise_m * px_per_m:
             continue
@@ -281,7 +308,7 @@ def extract_flights(
                 throw_xy=(float(tr.xy[lo, 0]), float(tr.xy[lo, 1])),
                 catch_xy=(float(tr.xy[hi, 0]), float(tr.xy[hi, 1])),
                 apex_xy=(x_apex, float(y_apex)),
-                accel_px=g_px,
+                accel_px=acc,
                 rise_px=rise,
                 z_m=z_m,
                 frame_throw=int(tr.frame[lo]),

@@ -17,7 +17,7 @@ import numpy as np
 from edge_juggler.errors import InputError
 from edge_juggler.frames import Frame, Intrinsics
 from edge_juggler.tracking.analysis import Analysis, Scale, analyse_flights, clean_flights
-from edge_juggler.tracking.association import Associator
+from edge_juggler.tracking.association import BALL_RADIUS_M, Associator, StaticFilter
 from edge_juggler.tracking.color import ColorConfig, ColorLearner, ColorModel, ColorSegmenter
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import TrackSamples, estimate_gravity_px, extract_flights
@@ -64,6 +64,7 @@ class Tracker:
         self.intr = intrinsics
         self.modality = modality
         self.assoc = Associator()
+        self.static: StaticFilter | None = None
         self.depth_seg: DepthSegmenter | None = None
         self.color_seg: ColorSegmenter | None = None
         self.learner: ColorLearner | None = None
@@ -105,7 +106,7 @@ class Tracker:
             hands = tuple(hl)
             if zb is not None:
                 self.body_z.append(zb)
-            seen = self.assoc.step(t, frame.index, dets)
+            seen = self.assoc.step(t, frame.index, self._unclutter(dets))
         elif frame.color is not None:
             seen = self._update_color(frame)
         if hands:
@@ -163,10 +164,21 @@ class Tracker:
             self.color_seg = ColorSegmenter(model, self.cfg.color)
             seen = []
             for f in self._pending:  # catch up on the learning window
-                seen = self.assoc.step(f.t_s, f.index, self.color_seg.process(f.color))
+                seen = self.assoc.step(
+                    f.t_s, f.index, self._unclutter(self.color_seg.process(f.color))
+                )
             self._pending = []
             return seen
-        return self.assoc.step(frame.t_s, frame.index, self.color_seg.process(frame.color))
+        dets = self._unclutter(self.color_seg.process(frame.color))
+        return self.assoc.step(frame.t_s, frame.index, dets)
+
+    def _unclutter(self, dets: list) -> list:
+        if self.static is None:
+            if not dets:
+                return dets
+            r = float(np.median([d.radius_px for d in dets]))
+            self.static = StaticFilter(cell_px=2.0 * r)
+        return self.static(dets)
 
     # ---------------------------------------------------------------- analysis
     def samples(self, since: float | None = None) -> list[TrackSamples]:
@@ -206,8 +218,17 @@ class Tracker:
                 out.append(TrackSamples(i, t[o], xy[o], fr[o], None if z is None else z[o]))
         return out
 
+    def _gravity_prior(self) -> float | None:
+        """Expected image gravity: from depth (fy / z), else from the ball's size in pixels."""
+        if self.depth_seg is not None and self.body_z:
+            z = max(0.3, float(np.median(self.body_z[-300:])) - 0.3)
+            return 9.81 * self.depth_seg.full.fy / z
+        if self.color_seg is not None and self.color_seg.model.ball_radius_px:
+            return 9.81 * self.color_seg.model.ball_radius_px / BALL_RADIUS_M
+        return None
+
     def _scale(self, tracks: list[TrackSamples]) -> Scale:
-        g = estimate_gravity_px(tracks)
+        g = estimate_gravity_px(tracks, prior=self._gravity_prior())
         fy = None
         if self.depth_seg is not None:
             fy = self.depth_seg.full.fy

@@ -1,0 +1,181 @@
+"""Accuracy of the classical tracker on synthetic clips with ground truth.
+
+Seeds: the tracker was tuned on seeds 0-99 only (TUNING_SEEDS); this
+evaluation uses seeds from 1000 on (TEST_SEEDS), never looked at while tuning.
+Each clip is rendered by the simulator, tracked without access to the truth,
+and compared: ball count, throw count, apex height above the release point
+(depth clips; colour clips use the g = 9.81 m/s^2 image scale), siteswap.
+
+    python benchmarks/eval_tracking.py            # full table (~10 min on one core)
+    python benchmarks/eval_tracking.py --quick    # a few clips
+Writes benchmarks/results/tracking_eval.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+TUNING_SEEDS = range(0, 100)
+TEST_SEED_BASE = 1000
+PATTERNS = ["3", "4", "5", "51", "423", "441", "531", "534", "633", "645", "55550", "71"]
+EXTRA_COUNTS = ["300", "31", "40"]  # 1 and 2 balls (ball-count target covers 1-5)
+DEPTH_PROFILES = ["azure_nfov", "azure_wfov", "azure_nfov_binned", "kinect_v1"]
+COLOR_PROFILES = ["webcam", "azure_nfov", "azure_wfov"]
+
+
+def evaluate_clip(
+    pattern: str, seed: int, modality: str, profile: str, seconds: float = 10.0
+) -> dict:
+    """Render one clip, track it, compare with its ground truth."""
+    from edge_juggler.sim.clips import render_clip
+    from edge_juggler.siteswap import parse
+    from edge_juggler.tracking.tracker import Tracker
+
+    t0 = time.perf_counter()
+    frames, truth = render_clip(pattern, seed, seconds=seconds, profile=profile, modality=modality)
+    t1 = time.perf_counter()
+    tracker = Tracker(frames[0].intrinsics, modality)
+    for f in frames:
+        if modality == "depth":
+            f = replace(f, color=None)
+        elif modality == "color":
+            f = replace(f, depth=None)
+        tracker.update(f)
+    analysis = tracker.finish()
+    t2 = time.perf_counter()
+    s = analysis.summary
+    t_end = frames[-1].t_s
+    true_throws = [e for e in truth.events if e["type"] == "throw" and e["t_s"] <= t_end]
+    true_peaks = [e for e in truth.events if e["type"] == "peak" and e["t_s"] <= t_end]
+    our_peaks = [e for e in analysis.events if e.type == "peak" and e.height_m is not None]
+    errs = []
+    for e in our_peaks:
+        if not true_peaks:
+            break
+        j = int(np.argmin([abs(p["t_s"] - e.t_s) for p in true_peaks]))
+        if abs(true_peaks[j]["t_s"] - e.t_s) <= 0.1:
+            errs.append(abs(e.height_m - true_peaks[j]["height_m"]))
+    want_ss = str(parse(truth.siteswap).canonical()) if truth.siteswap else None
+    return {
+        "pattern": pattern,
+        "seed": seed,
+        "modality": modality,
+        "profile": profile,
+        "true_balls": truth.ball_count,
+        "balls": s["ball_count"],
+        "true_throws": len(true_throws),
+        "throws": s["throws"],
+        "true_siteswap": want_ss,
+        "siteswap": s["siteswap"],
+        "apex_errors_m": [round(float(x), 4) for x in errs],
+        "render_s": round(t1 - t0, 2),
+        "track_s": round(t2 - t1, 2),
+        "track_ms_p50": tracker.latency_summary().get("track", {}).get("p50"),
+    }
+
+
+def summarise(rows: list[dict]) -> dict:
+    def frac(ok: list[bool]) -> float | None:
+        return round(sum(ok) / len(ok), 4) if ok else None
+
+    count_rows = [r for r in rows if 1 <= r["true_balls"] <= 5]
+    ss_rows = [r for r in rows if r["pattern"] in PATTERNS]
+    depth_err = [e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"]]
+    color_err = [e for r in rows if r["modality"] == "color" for e in r["apex_errors_m"]]
+    tt = sum(r["true_throws"] for r in rows)
+    out = {
+        "clips": len(rows),
+        "ball_count_exact": frac([r["balls"] == r["true_balls"] for r in count_rows]),
+        "throws_within_2pct": frac(
+            [abs(r["throws"] - r["true_throws"]) <= 0.02 * r["true_throws"] for r in rows]
+        ),
+        "throws_within_1": frac([abs(r["throws"] - r["true_throws"]) <= 1 for r in rows]),
+        "throws_total_error": round((sum(r["throws"] for r in rows) - tt) / max(tt, 1), 4),
+        "siteswap_right": frac([r["siteswap"] == r["true_siteswap"] for r in ss_rows]),
+        "apex_median_error_depth_m": round(float(np.median(depth_err)), 4) if depth_err else None,
+        "apex_median_error_color_m": round(float(np.median(color_err)), 4) if color_err else None,
+    }
+    by = {}
+    for key in ("modality", "pattern"):
+        for val in sorted({r[key] for r in rows}):
+            sub = [r for r in rows if r[key] == val]
+            by[f"{key}={val}"] = {
+                "clips": len(sub),
+                "balls": frac([r["balls"] == r["true_balls"] for r in sub]),
+                "siteswap": frac([r["siteswap"] == r["true_siteswap"] for r in sub]),
+                "throws_pm1": frac([abs(r["throws"] - r["true_throws"]) <= 1 for r in sub]),
+            }
+    out["by"] = by
+    return out
+
+
+def plan(
+    quick: bool, seeds_per: int, base: int = TEST_SEED_BASE
+) -> list[tuple[str, int, str, str]]:
+    jobs = []
+    pats = PATTERNS + EXTRA_COUNTS
+    if quick:
+        pats = ["3", "531", "4"]
+    k = 0
+    for p in pats:
+        for modality, profiles in (("depth", DEPTH_PROFILES), ("color", COLOR_PROFILES)):
+            for s in range(seeds_per):
+                prof = profiles[k % len(profiles)]
+                k += 1
+                jobs.append((p, base + k, modality, prof))
+    return jobs
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int, default=2, help="clips per pattern and modality")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument(
+        "--tuning", action="store_true", help="use the tuning seeds (0-99) instead of test seeds"
+    )
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "tracking_eval.json"))
+    args = ap.parse_args(argv)
+    from tqdm import tqdm
+
+    rows = []
+    base = 0 if args.tuning else TEST_SEED_BASE
+    for job in tqdm(plan(args.quick, args.seeds, base), desc="clips", file=sys.stderr):
+        rows.append(evaluate_clip(*job, seconds=args.seconds))
+        r = rows[-1]
+        flag = (
+            "" if r["siteswap"] == r["true_siteswap"] and r["balls"] == r["true_balls"] else " <-"
+        )
+        tqdm.write(
+            f"{r['pattern']:>6} {r['modality']:5} {r['profile']:18} seed {r['seed']}: balls "
+            f"{r['balls']}/{r['true_balls']} throws {r['throws']}/{r['true_throws']} ss "
+            f"{r['siteswap']}/{r['true_siteswap']}{flag}",
+            file=sys.stderr,
+        )
+    summary = summarise(rows)
+    result = {
+        "tuning_seeds": [TUNING_SEEDS.start, TUNING_SEEDS.stop - 1],
+        "test_seed_base": TEST_SEED_BASE,
+        "seconds": args.seconds,
+        "cpu_threads": os.environ.get("OMP_NUM_THREADS"),
+        "summary": summary,
+        "rows": rows,
+    }
+    print(json.dumps({k: v for k, v in summary.items() if k != "by"}, indent=1))
+    for k, v in summary["by"].items():
+        print(f"  {k:18} {v}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()

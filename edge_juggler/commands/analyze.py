@@ -1,0 +1,150 @@
+"""Analyse a recording: balls, hands, throws, catches, siteswap, rhythm, heights.
+
+Runs the classical tracker over every frame of SOURCE (a depth/colour
+recording, a video, ``synthetic:531``, or a MOT16 ball-track file), prints a
+short summary and, with --json, writes the report (schema
+edge_juggler.report/1: summary, events, tracks, per-stage latency). When the
+neural classifier's model is installed, a class timeline and the pattern name
+are added; without it the pattern is null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+HELP = "analyse a recording: ball count, throws, siteswap, heights (JSON report)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SOURCE", help="recording path, synthetic:N, or MOT .txt")
+    p.add_argument("--json", metavar="OUT", help="write the JSON report here")
+    p.add_argument(
+        "--calibration",
+        metavar="PROFILE",
+        help="a profile from 'edge-juggler calibrate' (ball colours); learned when omitted",
+    )
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument(
+        "--no-classify", action="store_true", help="skip the neural classifier even if present"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _classifier(enabled: bool):
+    """The optional neural runtime; None (pattern null) when missing or not loadable."""
+    if not enabled:
+        return None
+    from edge_juggler.errors import InputError
+
+    try:
+        from edge_juggler.neural.runtime import StreamingClassifier
+
+        return StreamingClassifier()
+    except (ImportError, InputError, OSError, RuntimeError):
+        return None
+
+
+def summary_lines(report: dict) -> list[str]:
+    s = report["summary"]
+
+    def fmt(v, unit="", nd=2):
+        if v is None:
+            return "unknown"
+        return f"{v:.{nd}f}{unit}" if isinstance(v, float) else f"{v}{unit}"
+
+    lines = [
+        f"{report['source']}: {report['frames']} frames, {fmt(report['duration_s'], ' s', 1)}, "
+        f"{report['modality']}",
+        f"  balls {fmt(s['ball_count'])}   siteswap {fmt(s['siteswap'])}   "
+        f"pattern {fmt(s.get('pattern'))}",
+        f"  throws {fmt(s['throws'])}   catches {fmt(s['catches'])}   drops {fmt(s['drops'])}   "
+        f"throws/s {fmt(s['throws_per_second'])}",
+        f"  apex height {fmt(s['mean_apex_height_m'], ' m')}   rhythm CV {fmt(s['period_cv'])}   "
+        f"hand separation {fmt(s.get('hand_separation_m'), ' m')}",
+    ]
+    lat = report["latency_ms"].get("track")
+    if lat:
+        lines.append(f"  tracking {lat['p50']:.2f} ms/frame (p50), p99 {lat['p99']:.2f} ms")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from edge_juggler.capture.spec import open_source
+    from edge_juggler.errors import InputError
+    from edge_juggler.report import build_report, percentiles, write_report
+    from edge_juggler.tracking.tracker import Tracker, TrackerConfig, load_calibration
+
+    cfg = TrackerConfig()
+    if args.calibration:
+        cm, _ = load_calibration(args.calibration)
+        cfg.color_model = cm
+    if args.max_frames is not None and args.max_frames < 1:
+        raise InputError(f"--max-frames must be >= 1, got {args.max_frames}")
+    with open_source(args.source) as src:
+        modality = src.modality
+        tracker = Tracker(src.intrinsics, modality, cfg)
+        clf = _classifier(not args.no_classify and modality != "tracks")
+        classify_ms: list[float] = []
+        timeline: list[dict] = []
+        total = src.frame_count
+        if args.max_frames is not None:
+            total = min(total or args.max_frames, args.max_frames)
+        bar = tqdm(total=total, unit="frame", disable=args.quiet, file=sys.stderr, desc="analyze")
+        n = 0
+        for frame in src:
+            tracker.update(frame)
+            if clf is not None:
+                t0 = time.perf_counter()
+                scores = clf.push(frame)
+                if scores is not None:
+                    classify_ms.append((time.perf_counter() - t0) * 1e3)
+                    timeline.append(
+                        {
+                            "t_s": round(scores.t_s, 3),
+                            "label": scores.label,
+                            "confidence": round(float(scores.confidence), 3),
+                        }
+                    )
+            n += 1
+            bar.update(1)
+            if args.max_frames is not None and n >= args.max_frames:
+                break
+        bar.close()
+    if n == 0:
+        raise InputError(f"{args.source}: no frames to analyse")
+    analysis = tracker.finish()
+    pattern = _pattern(timeline)
+    lat = {k: percentiles(v) for k, v in tracker.latency.items()}
+    lat["classify"] = percentiles(classify_ms)
+    report = build_report(
+        source=args.source,
+        modality=modality,
+        frames=n,
+        duration_s=analysis.summary.get("duration_s"),
+        summary=analysis.summary,
+        events=analysis.events,
+        tracks=analysis.tracks,
+        latency_ms=lat,
+        pattern=pattern,
+        classes=timeline if clf is not None else None,
+    )
+    for line in summary_lines(report):
+        print(line)
+    if args.json:
+        path = write_report(args.json, report)
+        print(f"  report: {path}")
+    return 0
+
+
+def _pattern(timeline: list[dict]) -> str | None:
+    """The class shown longest (by number of confident predictions), or None."""
+    if not timeline:
+        return None
+    from collections import Counter
+
+    c = Counter(e["label"] for e in timeline if e["label"])
+    return c.most_common(1)[0][0] if c else None
