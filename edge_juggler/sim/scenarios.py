@@ -73,6 +73,7 @@ class ScenarioSpec:
     sway: float = 0.03  # metres of slow body drift
     camera_height: float = 1.1
     camera_pitch_deg: float = 0.0
+    camera_roll_deg: float = 0.0
     ball_radius: float = ph.BALL_RADIUS_M
     shiny_balls: bool = False
     ball_colours: str = ""  # "red,orange,..." or "ff8800,..."; empty = drawn from the seed
@@ -104,6 +105,7 @@ def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
         sway=float(rng.uniform(0.0, 0.06)),
         camera_height=camera_height,
         camera_pitch_deg=aim,
+        camera_roll_deg=float(rng.uniform(-3.0, 3.0)),
         ball_radius=float(rng.uniform(0.03, 0.04)),
         shiny_balls=bool(rng.random() < 0.3),
         jitter_beats=float(rng.uniform(0.0, 0.03)),
@@ -193,6 +195,7 @@ def apply_overrides(spec: ScenarioSpec, params: dict[str, str], where: str) -> S
         "walk_speed": (0.0, 2.0),
         "camera_height": (0.1, 3.0),
         "camera_pitch_deg": (-60.0, 60.0),
+        "camera_roll_deg": (-45.0, 45.0),
         "drops": (0, 20),
         "together_every": (0, 100),
     }
@@ -212,12 +215,15 @@ class Camera:
 
     height: float
     pitch: float  # radians, positive looks down
+    roll: float = 0.0  # radians about the optical axis (a camera not quite level)
 
     @property
     def rotation(self) -> np.ndarray:
         c, s = math.cos(self.pitch), math.sin(self.pitch)
-        # world -> camera: flip y, then pitch about x
-        return np.array([[1.0, 0.0, 0.0], [0.0, -c, -s], [0.0, -s, c]])
+        # world -> camera: flip y, then pitch about x, then roll about the optical axis
+        pitched = np.array([[1.0, 0.0, 0.0], [0.0, -c, -s], [0.0, -s, c]])
+        cr, sr = math.cos(self.roll), math.sin(self.roll)
+        return np.array([[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]]) @ pitched
 
     @property
     def centre(self) -> np.ndarray:
@@ -267,7 +273,11 @@ class World:
     def build(cls, spec: ScenarioSpec, seed: int, duration: float) -> World:
         rng = np.random.default_rng([seed, 7])
         body = Body.sample(rng) if spec.person != "none" else None
-        camera = Camera(spec.camera_height, math.radians(spec.camera_pitch_deg))
+        camera = Camera(
+            spec.camera_height,
+            math.radians(spec.camera_pitch_deg),
+            math.radians(spec.camera_roll_deg),
+        )
         z0 = spec.distance
         x0 = spec.lateral * min(1.0, z0 / 2.0)
         sway_p = rng.uniform(4.0, 11.0, size=3)
