@@ -179,8 +179,19 @@ class HandPath:
         dip: float,
         rise: float,
         max_gap: float = 1.4,
+        min_gap: float = 0.08,
     ) -> HandPath:
         keys = sorted(keys, key=lambda k: k[0])
+        # a sloppy rhythm can put a catch and a throw of one hand a few ms apart; a real
+        # hand does both in one sweep, so merge keys that close (no teleporting hands)
+        merged: list[tuple[float, str, np.ndarray]] = []
+        for k in keys:
+            if merged and k[0] - merged[-1][0] < min_gap:
+                t0, kind0, p0 = merged[-1]
+                merged[-1] = (0.5 * (t0 + k[0]), kind0, 0.5 * (np.asarray(p0) + k[2]))
+            else:
+                merged.append(k)
+        keys = merged
         out: list[tuple[float, str, np.ndarray]] = []
         for k in keys:
             if out and k[0] - out[-1][0] > max_gap:

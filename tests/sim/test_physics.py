@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edge_juggler import catalogue
 from edge_juggler.sim import physics as ph
-from edge_juggler.sim.scenarios import ScenarioSpec, World
+from edge_juggler.sim.scenarios import ScenarioSpec, World, scenario_for
 
 
 def _world(pattern: str, seconds: float = 8.0, **kw) -> World:
@@ -128,3 +129,16 @@ def test_beats_per_second_table() -> None:
     assert ph.beats_per_second((7, 1)) == pytest.approx(5.0)
     assert ph.beats_per_second((2, 0)) == pytest.approx(2.0)
     assert ph.beats_per_second((9, 7, 5, 3, 1)) > ph.beats_per_second((5,))
+
+
+@pytest.mark.parametrize(
+    "label", [c for c in catalogue.CLASSES if c[0].isdigit() and c != "0b_pretend"]
+)
+def test_every_juggling_class_conserves_balls_and_moves_hands_humanly(label: str) -> None:
+    world = World.build(scenario_for(label, np.random.default_rng([2, 1])), 2, 6.0)
+    assert world.n_balls == catalogue.ball_count_of(label)
+    _assert_conserved(world, rate=60.0)
+    ts = np.arange(0.0, 6.0, 1 / 120)
+    hands = np.array([[world.hand_world(h, t) for h in (0, 1)] for t in ts])
+    speed = np.linalg.norm(np.diff(hands, axis=0), axis=2) * 120
+    assert speed.max() < 6.0, speed.max()  # fast jugglers' hands peak around 3-4 m/s
