@@ -178,7 +178,7 @@ class HandPath:
         rest: np.ndarray,
         dip: float,
         rise: float,
-        max_gap: float = 1.4,
+        max_gap: float = 2.5,
         min_gap: float = 0.08,
     ) -> HandPath:
         keys = sorted(keys, key=lambda k: k[0])
