@@ -67,6 +67,7 @@ class ScenarioSpec:
     stop_after_drop: bool = False
     reverse: bool = False
     columns: bool = False
+    mirror: bool = False  # the left hand leads (throws the first beat, the 5s of a shower)
     flash_every_s: float = 0.0
     distance: float = 2.0  # metres from camera to the juggler's feet
     lateral: float = 0.0
@@ -109,6 +110,7 @@ def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
         ball_radius=float(rng.uniform(0.03, 0.04)),
         shiny_balls=bool(rng.random() < 0.3),
         jitter_beats=float(rng.uniform(0.0, 0.03)),
+        mirror=bool(rng.random() < 0.5),
     )
     if name not in catalogue.CLASSES:
         parse_pattern(name)  # validates, raises InputError
@@ -410,6 +412,9 @@ class World:
                             prev.t_catch = min(prev.t_catch, ev.t - 0.2 * beat)
         for ev in events:
             ev.t_catch = max(ev.t_catch, ev.t + 0.12)
+        if spec.mirror:
+            for ev in events:
+                ev.hand, ev.catch_hand = 1 - ev.hand, 1 - ev.catch_hand
         # geometry
         inner, outer = 0.10 * spec.width_scale, 0.30 * spec.width_scale
         if spec.reverse:
