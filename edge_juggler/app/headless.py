@@ -53,10 +53,31 @@ def summary_line(step: Step, timer: StageTimer | None = None) -> str:
     return " | ".join(parts)
 
 
+_XRGB = (0xFF0000, 0xFF00, 0xFF, 0)
+
+
+def _surface_copy(surface: pygame.Surface, code: int, fmt: str) -> np.ndarray:
+    w, h = surface.get_size()
+    if surface.get_bitsize() == 32 and tuple(surface.get_masks()[:3]) == _XRGB[:3]:
+        # zero-copy view of the 32-bit pixels (bytes B, G, R, X), one cv2 pass: ~0.3 ms
+        view = surface.get_view("0")
+        try:
+            px = np.frombuffer(view, np.uint8).reshape(h, surface.get_pitch() // 4, 4)[:, :w]
+            return cv2.cvtColor(px, code)
+        finally:
+            del view  # releases the surface lock
+    rgb = np.frombuffer(pygame.image.tobytes(surface, "RGB"), dtype=np.uint8).reshape(h, w, 3)
+    return rgb.copy() if fmt == "RGB" else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
 def surface_rgb(surface: pygame.Surface) -> np.ndarray:
     """The surface's pixels as an H x W x 3 uint8 RGB array (a copy)."""
-    w, h = surface.get_size()
-    return np.frombuffer(pygame.image.tobytes(surface, "RGB"), dtype=np.uint8).reshape(h, w, 3)
+    return _surface_copy(surface, cv2.COLOR_BGRA2RGB, "RGB")
+
+
+def surface_bgr(surface: pygame.Surface) -> np.ndarray:
+    """The same in OpenCV's BGR order (what VideoWriter wants)."""
+    return _surface_copy(surface, cv2.COLOR_BGRA2BGR, "BGR")
 
 
 class HeadlessWriter:
@@ -104,8 +125,7 @@ class HeadlessWriter:
 
     def write(self, surface: pygame.Surface, step: Step, timer: StageTimer | None = None) -> None:
         if self._writer is not None:
-            rgb = surface_rgb(surface)
-            self._writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            self._writer.write(surface_bgr(surface))
         t = step.frame.t_s
         if self.png_every_s > 0 and (
             self._last_png_t is None or t - self._last_png_t >= self.png_every_s - 1e-6

@@ -118,3 +118,16 @@ def test_frames_without_pictures_draw_their_tracks():
     assert img.view == "tracks"
     x, y = img.to_view(600.0, 900.0)
     assert img.rgb[int(y), int(x)].min() > 150  # the dot of ball 2 is on the canvas
+
+
+@pytest.mark.parametrize("depth", [24, 32])
+def test_surface_pixels_match_pygame(depth):
+    from edge_juggler.app.headless import surface_bgr
+
+    s = pygame.Surface((333, 200), depth=depth)
+    s.fill((10, 20, 30))
+    s.set_at((5, 7), (200, 100, 50))
+    ref = np.frombuffer(pygame.image.tobytes(s, "RGB"), np.uint8).reshape(200, 333, 3)
+    assert (surface_rgb(s) == ref).all()
+    assert (surface_bgr(s) == ref[..., ::-1]).all()
+    pygame.draw.circle(s, (1, 2, 3), (10, 10), 3)  # the surface is unlocked again
