@@ -119,12 +119,20 @@ def flight_stats(
     if not apexes:
         return {"throws": 0, "throws_per_second": 0.0, "apex_above_hands_m": None}
     apexes.sort()
+    # one apex per throw: a ball seen twice (a broken-up track) must not count double
+    unique = [apexes[0]]
+    for a in apexes[1:]:
+        if a[0] - unique[-1][0] > 0.05:
+            unique.append(a)
+    apexes = unique
     ts = np.array([a[0] for a in apexes])
     duration = float(t_max - t_min)
+    # rate from the median apex spacing: robust to the odd arc that was not accepted
+    rate = float(1.0 / np.median(np.diff(ts))) if len(ts) > 2 else 0.0
     return {
         "throws": len(apexes),
         "duration_s": duration,
-        "throws_per_second": float((len(ts) - 1) / (ts[-1] - ts[0])) if len(ts) > 1 else 0.0,
+        "throws_per_second": rate,
         "apex_m": float(np.median([a[1] for a in apexes])),
         "apex_above_hands_m": float(np.median([a[2] for a in apexes])),
     }
