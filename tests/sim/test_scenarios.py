@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ def test_every_class_renders_with_its_label(label: str) -> None:
     assert all(len(f.balls_m) == expected for f in truth.frames)
     assert truth.frames[0].person == (label != "bg_empty")
     assert not frames[0].extras  # no ground truth inside frames
+    json.dumps(truth.to_dict(), allow_nan=False)  # groundtruth.json stays strict JSON
 
 
 def _world(label: str, seed: int = 1, seconds: float = 8.0) -> World:
