@@ -557,11 +557,12 @@ class Renderer:
         roi = depth[y0:y1, x0:x1]
         out = np.where(m, noisy, roi.astype(np.float32))
         # mixed pixels at silhouettes: some read nothing, some fly between fg and bg
-        near = cv2.dilate(fg, np.ones((3, 3), np.uint8)).astype(np.float32)
-        bgc = self.bg_depth_clean[y0:y1, x0:x1].astype(np.float32)
-        fly = edge & (unif >= 90) & (unif < 130) & (bgc > 0)
-        w = unif.astype(np.float32) * (1.0 / 255.0)
-        out = np.where(fly, near * w + bgc * (1 - w), out)
+        # (computed on the few silhouette pixels only)
+        fy, fx = np.nonzero(edge & (unif >= 90) & (unif < 130))
+        near = cv2.dilate(fg, np.ones((3, 3), np.uint8))[fy, fx].astype(np.float32)
+        bgc = self.bg_depth_clean[fy + y0, fx + x0].astype(np.float32)
+        w = unif[fy, fx].astype(np.float32) * (1.0 / 255.0)
+        out[fy, fx] = np.where(bgc > 0, near * w + bgc * (1 - w), out[fy, fx])
         out[edge & (unif < 90)] = 0
         out[fg == HOLE] = 0
         lo, hi = self.range_mm
