@@ -116,7 +116,10 @@ class Renderer:
         pad = 64
         self._gauss = (self.rng.standard_normal((h + pad, w + pad))).astype(np.float32)
         self._unif = self.rng.integers(0, 256, (h + pad, w + pad), dtype=np.uint8)
-        self._cnoise = self.rng.normal(0, 2.2, (h + pad, w + pad, 3)).astype(np.int16)
+        cnoise = self.rng.normal(0, 2.2, (h + pad, w + pad, 3)).astype(np.int16)
+        # split into a brightening and a darkening part for saturating uint8 adds
+        self._cnoise_pos = np.clip(cnoise, 0, 255).astype(np.uint8)
+        self._cnoise_neg = np.clip(-cnoise, 0, 255).astype(np.uint8)
         self._scratch = np.zeros((h, w), np.uint16)
         self._frame = 0
         wb = self.rng.uniform(0.85, 1.15, 3)
@@ -606,8 +609,8 @@ class Renderer:
         k = self._frame
         oy, ox = (k * 5) % 61, (k * 11) % 59
         roi = color[y0:y1, x0:x1]
-        noise = self._cnoise[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]
-        roi[...] = np.clip(roi.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        sl = (slice(oy, oy + (y1 - y0)), slice(ox, ox + (x1 - x0)))
+        roi[...] = cv2.subtract(cv2.add(roi, self._cnoise_pos[sl]), self._cnoise_neg[sl])
 
     def _gained(self, rgb: tuple[int, int, int]) -> tuple[float, float, float]:
         """A surface colour under this scene's lighting and white balance (cached)."""
