@@ -25,6 +25,7 @@ SHIRTS = (
 )
 TROUSERS = ((40, 45, 70), (30, 30, 30), (90, 80, 60), (110, 110, 120), (60, 70, 110))
 SKINS = ((241, 194, 160), (224, 172, 125), (198, 134, 86), (141, 85, 54), (92, 58, 38))
+SHOES = ((35, 30, 28), (220, 220, 215), (90, 60, 40), (40, 50, 90))
 HAIRS = ((30, 22, 18), (80, 50, 30), (160, 120, 60), (200, 180, 120), (60, 60, 60))
 
 
@@ -39,6 +40,8 @@ class Body:
     skin: tuple[int, int, int]
     hair: tuple[int, int, int]
     hair_absorbs_ir: bool  # dark hair often returns no ToF depth
+    long_sleeves: bool = False
+    shoes: tuple[int, int, int] = (40, 35, 30)
 
     @property
     def shoulder_half(self) -> float:
@@ -79,6 +82,8 @@ class Body:
             skin=_jitter(SKINS[rng.integers(len(SKINS))], rng, 10),
             hair=_jitter(HAIRS[rng.integers(len(HAIRS))], rng, 10),
             hair_absorbs_ir=bool(rng.random() < 0.5),
+            long_sleeves=bool(rng.random() < 0.5),
+            shoes=_jitter(SHOES[rng.integers(len(SHOES))], rng, 15),
         )
 
 

@@ -344,7 +344,13 @@ class Renderer:
             for side in ("r", "l"):
                 spec += [
                     (f"{side}_shoulder", f"{side}_elbow", 0.045 * h * g, body.shirt, 2),
-                    (f"{side}_elbow", f"{side}_hand", 0.035 * h, body.skin, 3),
+                    (
+                        f"{side}_elbow",
+                        f"{side}_hand",
+                        0.035 * h,
+                        body.shirt if body.long_sleeves else body.skin,
+                        3,
+                    ),
                 ]
             a, b, s0, s1, rad, col = [], [], [], [], [], []
             for ja, jb, r, c, parts in spec:
@@ -432,6 +438,23 @@ class Renderer:
                         (hu - hr, hv - 1.1 * hr, hu + hr, hv + 1.1 * hr),
                     )
                 )
+                shoe_r = 0.055 * body.height / 1.75
+                for ft in (J["r_foot"], J["l_foot"]):
+                    z = float(jc[ft, 2])
+                    size = shoe_r * f / z
+                    u, v = jp[ft]
+                    prims.append(
+                        (
+                            z - 0.05,
+                            "disk",
+                            np.round(jp[ft] * ONE).astype(np.int32),
+                            size,
+                            z - 0.06,
+                            body.shoes,
+                            None,
+                            (u - size, v - size, u + size, v + size),
+                        )
+                    )
                 hand_r = 0.045 * body.height / 1.75
                 for hd in (J["r_hand"], J["l_hand"]):
                     z = float(jc[hd, 2])
