@@ -113,6 +113,12 @@ def scenario_for(name: str, rng: np.random.Generator) -> ScenarioSpec:
         mirror=bool(rng.random() < 0.5),
     )
     if name not in catalogue.CLASSES:
+        if "_" in name:
+            close = [c for c in catalogue.CLASSES if c.startswith(name.split("_")[0] + "_")]
+            raise InputError(
+                f"synthetic:{name}: not a catalogue class; classes like it: "
+                f"{', '.join(close or catalogue.CLASSES[:6])}"
+            )
         parse_pattern(name)  # validates, raises InputError
         return ScenarioSpec(label=None, pattern=name, **common)
     info = catalogue.parse_class(name)

@@ -128,7 +128,7 @@ class SyntheticSource(Source):
 
     @property
     def frame_count(self) -> int | None:
-        return None if self.seconds is None else int(round(self.seconds * self._fps))
+        return None if self.seconds is None else max(1, int(round(self.seconds * self._fps)))
 
     @property
     def modality(self) -> str:
