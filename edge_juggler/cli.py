@@ -13,7 +13,17 @@ import sys
 
 from edge_juggler.errors import InputError
 
-COMMANDS = ("demo", "info", "record", "simulate", "analyze", "calibrate", "classify", "train")
+COMMANDS = (
+    "demo",
+    "info",
+    "record",
+    "simulate",
+    "analyze",
+    "calibrate",
+    "classify",
+    "train",
+    "coach",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

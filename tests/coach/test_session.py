@@ -1,0 +1,120 @@
+"""The coach session end to end (synthetic source, headless) and its pieces."""
+
+from __future__ import annotations
+
+import json
+
+import pygame
+import pytest
+
+from edge_juggler import catalogue
+from edge_juggler.cli import main
+from edge_juggler.coach.evaluator import LessonEvaluator
+from edge_juggler.coach.lessons import LADDER, lesson_at
+from edge_juggler.coach.progress import load_progress, save_progress
+from edge_juggler.coach.session import CoachOptions, CoachSession, ladder_text
+from edge_juggler.coach.view import draw_coach_strip
+
+from .helpers import state
+
+
+def test_coach_runs_headless_on_the_lessons_synthetic_demo(tmp_path, capsys):
+    path = tmp_path / "data" / "progress.json"
+    code = main(
+        [
+            "coach",
+            "--headless",
+            "--seconds",
+            "3",
+            "--no-classifier",
+            "--lesson",
+            "2",
+            "--progress",
+            str(path),
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "Lesson 2/5: Two-ball exchange"
+    assert f"  source: {LADDER[1].demo_spec}" in lines
+    feedback = [ln for ln in lines if ln.startswith("t ")]
+    assert len(feedback) >= 3  # one line per second of source time
+    assert all("balls" in ln and "throws" in ln for ln in feedback)
+    assert lines[-1] == f"progress saved to {path}"
+    rec = load_progress(path).lessons["exchange"]
+    assert rec.sessions == 1
+    assert 2.5 <= rec.practice_s <= 3.0
+    data = json.loads(path.read_text())
+    assert list(data["lessons"]) == ["exchange"]
+
+
+def test_bad_lesson_number_exits_2(tmp_path, capsys):
+    assert main(["coach", "--lesson", "9", "--progress", str(tmp_path / "p.json")]) == 2
+    assert "--lesson 9" in capsys.readouterr().err
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_finish_records_a_pass_and_names_the_next_lesson(tmp_path, capsys):
+    path = tmp_path / "progress.json"
+    opts = CoachOptions(progress_path=path, lesson=5, source="synthetic:3")
+    session = CoachSession(opts)
+    assert session.lesson.id == "first_trick"
+    for i in range(40):
+        session.evaluator.update(state(i / 30, balls=3, trick="flash", conf=0.9))
+    assert session.evaluator.passed
+    assert session.finish() == 0
+    out = capsys.readouterr().out
+    assert "lesson passed: First trick (first time)" in out
+    assert "next: lesson 1: One-ball toss" in out  # earlier lessons are still open
+    rec = load_progress(path).lessons["first_trick"]
+    assert rec.passed and rec.passed_at and rec.sessions == 1
+
+
+def test_finish_without_pass_names_the_mistake_to_work_on(tmp_path, capsys):
+    path = tmp_path / "progress.json"
+    prev = load_progress(path)
+    prev.record("toss").best_run = 30
+    save_progress(path, prev)
+    session = CoachSession(CoachOptions(progress_path=path))
+    assert session.lesson.id == "toss"  # the first lesson not passed
+    assert session.spec == LADDER[0].demo_spec
+    for i in range(8):
+        session.evaluator.update(
+            state(0.5 * i, balls=1, pattern="toss", mistakes=("too_high",), throws_seen=i)
+        )
+    session.finish()
+    out = capsys.readouterr().out
+    assert "not yet" in out and catalogue.MISTAKES["too_high"] in out
+    rec = load_progress(path).lessons["toss"]
+    assert not rec.passed
+    assert rec.best_run == 30  # the best run never shrinks
+    assert rec.mistakes == {"too_high": 1}
+
+
+def test_ladder_text_marks_passed_and_current(tmp_path):
+    prog = load_progress(tmp_path / "none.json")
+    for lesson in LADDER[:2]:
+        prog.record(lesson.id).passed = True
+    text = ladder_text(prog).splitlines()
+    assert text[0].startswith("[x] 1.") and text[1].startswith("[x] 2.")
+    assert text[2].startswith("[>] 3.")
+    assert text[-1] == f"2/{len(LADDER)} lessons passed"
+
+
+@pytest.mark.parametrize("tip", [None, "too_low"])
+def test_coach_strip_draws_on_an_offscreen_surface(tip):
+    from edge_juggler.app.hud import Hud
+
+    pygame.font.init()
+    surface = pygame.Surface((800, 480))
+    surface.fill((0, 0, 0))
+    hud = Hud()
+    lesson = lesson_at(4)
+    ev = LessonEvaluator(lesson)
+    fb = ev.update(state(1.0, balls=3, pattern="cascade", mistakes=(tip,) if tip else ()))
+    rect = draw_coach_strip(hud, surface, lesson, fb, 520)
+    assert rect.bottom == 480 and rect.width == 520 and rect.height > 60
+    inside = pygame.surfarray.array3d(surface)[: rect.width, rect.top :]
+    outside = pygame.surfarray.array3d(surface)[rect.width + 5 :, :]
+    assert inside.any() and not outside.any()
