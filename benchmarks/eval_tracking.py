@@ -127,7 +127,7 @@ def plan(
     k = 0
     for p in pats:
         for modality, profiles in (("depth", DEPTH_PROFILES), ("color", COLOR_PROFILES)):
-            for s in range(seeds_per):
+            for _s in range(seeds_per):
                 prof = profiles[k % len(profiles)]
                 k += 1
                 jobs.append((p, base + k, modality, prof))

@@ -165,21 +165,34 @@ def _side(x: float, mid: float) -> str:
     return "right" if x < mid else "left"
 
 
-def hand_positions(flights: list[Flight]) -> np.ndarray:
-    """Where the throwing hand is: throw point averaged with the ball's last catch."""
+def local_midline(t: np.ndarray, x: np.ndarray, fallback: float, half_s: float = 2.5) -> np.ndarray:
+    """The line between the two hands near each throw (jugglers sway and walk)."""
+    mid = np.full(len(t), fallback, dtype=np.float64)
+    for k in range(len(t)):
+        sel = np.abs(t - t[k]) <= half_s
+        if sel.sum() >= 6:
+            lo, hi, _ = _two_means(x[sel])
+            if hi > lo:
+                mid[k] = 0.5 * (lo + hi)
+    return mid
+
+
+def hand_positions(flights: list[Flight], use_identity: bool = True) -> np.ndarray:
+    """Where the throwing hand is: throw point, averaged with the ball's last catch
+    when ball identities are trustworthy (annotated tracks)."""
     last_catch: dict[int, float] = {}
     hx = np.empty(len(flights))
     for k, f in enumerate(flights):
         c = last_catch.get(f.ball)
         xb = f.x_beat if f.x_beat is not None else f.throw_xy[0]
-        hx[k] = xb if c is None else 0.5 * (xb + c)
+        hx[k] = xb if c is None or not use_identity else 0.5 * (xb + c)
         last_catch[f.ball] = f.x_land if f.x_land is not None else f.catch_xy[0]
     return hx
 
 
 def build_beat_grid(
-    flights: list[Flight], min_sep_px: float = 0.0
-) -> tuple[BeatGrid | None, float | None]:
+    flights: list[Flight], min_sep_px: float = 0.0, use_identity: bool = True
+) -> tuple[BeatGrid | None, np.ndarray | None]:
     """Put every throw on an integer beat. Returns (grid, midline_x or None).
 
     Async juggling alternates hands beat by beat, but real rhythms are uneven
@@ -191,9 +204,9 @@ def build_beat_grid(
     if len(flights) < 3:
         return None, None
     t = np.array([f.t_beat if f.t_beat is not None else f.t_throw for f in flights])
-    hx = hand_positions(flights)
+    hx = hand_positions(flights, use_identity)
     lo_m, hi_m, sep = _two_means(hx)
-    mid = 0.5 * (lo_m + hi_m)
+    mid = local_midline(t, hx, 0.5 * (lo_m + hi_m))
     side = (hx >= mid).astype(int)
     frac = float(np.mean(side))
     two = sep >= 3.0 and 0.15 <= frac <= 0.85 and (hi_m - lo_m) >= min_sep_px
@@ -224,7 +237,8 @@ def build_beat_grid(
     if two:
         for p in (0, 1):
             if p in anchors:
-                hop[p] = _side(float(np.median(hx[m % 2 == p])), mid)
+                sel = m % 2 == p
+                hop[p] = "right" if np.mean(hx[sel] < mid[sel]) >= 0.5 else "left"
         if len(set(hop.values())) < 2:
             hop = {0: "right", 1: "left"}
     else:
@@ -235,10 +249,10 @@ def build_beat_grid(
     return grid, (mid if two else None)
 
 
-def throw_values(flights: list[Flight], grid: BeatGrid, mid: float | None) -> list[int | None]:
+def throw_values(flights: list[Flight], grid: BeatGrid, mid: np.ndarray | None) -> list[int | None]:
     """Siteswap value of each flight from its catch time and catching hand."""
     vals: list[int | None] = []
-    for f, b in zip(flights, grid.beats, strict=True):
+    for k, (f, b) in enumerate(zip(flights, grid.beats, strict=True)):
         if f.dropped or f.open_end:
             vals.append(None)
             continue
@@ -247,7 +261,7 @@ def throw_values(flights: list[Flight], grid: BeatGrid, mid: float | None) -> li
         else:
             xb = f.x_beat if f.x_beat is not None else f.throw_xy[0]
             xl = f.x_land if f.x_land is not None else f.catch_xy[0]
-            crossing = _side(xb, mid) != _side(xl, mid)
+            crossing = _side(xb, mid[k]) != _side(xl, mid[k])
         n = 1 if crossing else 2
         limit = (f.t_land if f.t_land is not None else f.t_catch) + 0.05 * grid.tau
         while grid.slot_time(b + n) <= limit and n < 36:
@@ -308,6 +322,21 @@ def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | 
     return None, 0.0
 
 
+def gap_sequence(flights: list[Flight]) -> list[int]:
+    """Siteswap from ball identities alone: flights until the same ball flies again.
+
+    Exact for patterns where every beat is a throw (3, 531, 441, 744...), robust
+    to uneven rhythm; needs identities that survive the hands (annotated tracks).
+    """
+    ids = [f.ball for f in flights]
+    nxt: dict[int, int] = {}
+    gaps = [0] * len(ids)
+    for k in range(len(ids) - 1, -1, -1):
+        gaps[k] = nxt[ids[k]] - k if ids[k] in nxt else -1
+        nxt[ids[k]] = k
+    return [g for g in gaps if g > 0]
+
+
 @dataclass
 class Analysis:
     """The tracker's final word: report summary, events, tracks."""
@@ -328,6 +357,7 @@ def analyse_flights(
     *,
     duration_s: float,
     fallback_ball_count: int | None = None,
+    identities: bool = False,
 ) -> tuple[dict, list[Event]]:
     """Summary metrics and events from all flights of a recording."""
     hand_level_endpoints(flights)
@@ -340,20 +370,30 @@ def analyse_flights(
             if below is not None and below > 0.3:
                 f.dropped = True
     # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
-    grid, mid = build_beat_grid(flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0)
+    grid, mid = build_beat_grid(
+        flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0, use_identity=identities
+    )
     ss = None
     agree = 0.0
     if grid is not None:
         hop = grid.hand_of_parity
-        for f, b in zip(flights, grid.beats, strict=True):
+        for k, (f, b) in enumerate(zip(flights, grid.beats, strict=True)):
             f.throw_hand = hop.get(int(b) % 2)
             if mid is not None:
-                f.catch_hand = _side(f.x_land if f.x_land is not None else f.catch_xy[0], mid)
+                xl = f.x_land if f.x_land is not None else f.catch_xy[0]
+                f.catch_hand = _side(xl, mid[k])
             else:
                 f.catch_hand = f.throw_hand
         vals = throw_values(flights, grid, mid)
         seq = beat_sequence(flights, grid, vals)
         ss, agree = find_period(seq)
+    if identities and len(flights) >= 6:
+        n_ids = len({f.ball for f in flights})
+        ss2, agree2 = find_period(gap_sequence(flights))
+        ok1 = ss is not None and sum(ss) // len(ss) == n_ids
+        ok2 = ss2 is not None and sum(ss2) // len(ss2) == n_ids
+        if ok2 and (not ok1 or agree < 0.6):
+            ss, agree = ss2, agree2
     for f in flights:
         h = scale.metres(f.rise_px, f.z_m)
         f.height_m = None if h is None else float(h)

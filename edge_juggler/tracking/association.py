@@ -98,7 +98,9 @@ class Associator:
         relink_s: float = 1.2,
         max_lost_s: float = 2.0,
         gate_radii: float = 4.0,
+        coast_s: float = 0.3,
     ) -> None:
+        self.coast_s = coast_s
         self.relink_s = relink_s
         self.max_lost_s = max_lost_s
         self.gate_radii = gate_radii
@@ -154,7 +156,7 @@ class Associator:
             else:
                 if tr.lost_since is None:
                     tr.lost_since = tr.last_t
-                if t - tr.last_t <= 0.15:  # a short miss: keep predicting
+                if t - tr.last_t <= self.coast_s:  # a short miss: keep predicting
                     still.append(tr)
                 else:
                     self.lost.append(tr)

@@ -109,7 +109,7 @@ class ColorLearner:
             return
         old = self._prev.pop(0)
         diff = cv2.absdiff(grey, old)
-        moving = diff > 20
+        moving = cv2.GaussianBlur(diff, (3, 3), 0) > 20  # sensor noise does not move
         sat = (hsv[..., 1] >= self.min_sat) & (hsv[..., 2] >= self.min_val)
         cand = (moving & sat).astype(np.uint8)
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -147,7 +147,7 @@ class ColorLearner:
         ranges: list[ColorRange] = []
         used = np.zeros(len(a), dtype=bool)
         total = len(a)
-        for _ in range(6):
+        for _ in range(8):
             ph, ps = np.unravel_index(int(np.argmax(sm)), sm.shape)
             if sm[ph, ps] <= 0:
                 break
@@ -156,7 +156,7 @@ class ColorLearner:
             member = (dh <= 9) & (np.abs(a[:, 1] - (ps * 32 + 16)) <= 56) & ~used
             for j in range(-3, 4):
                 sm[(ph + j) % 60, max(0, ps - 2) : ps + 3] = 0
-            if member.sum() < max(min_blobs // 2, 0.06 * total):
+            if member.sum() < max(4, 0.03 * total):
                 continue
             used |= member
             m = a[member]
@@ -193,10 +193,21 @@ class ColorLearner:
             return model
         seg = ColorSegmenter(model, ColorConfig(work_long_side=self.long))
         per: dict[int, list[float]] = {}
+        cover = np.zeros(len(model.ranges))
         for rgb in self._recent:
             for d in seg.process(rgb):
                 per.setdefault(d.color_id, []).append(d.radius_px)
-        med = {c: float(np.percentile(v, 60)) for c, v in per.items() if len(v) >= 3}
+            small = _resize(rgb, work_scale(rgb.shape, self.long))
+            hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+            for c, rng in enumerate(model.ranges):
+                cover[c] += float(np.count_nonzero(rng.mask(hsv))) / hsv[..., 0].size
+        cover /= len(self._recent)
+        # a colour that paints a large part of the picture is a wall or a shirt
+        med = {
+            c: float(np.percentile(v, 60))
+            for c, v in per.items()
+            if len(v) >= 3 and cover[c] < 0.012
+        }
         if not med:
             return ColorModel([], None)
         rmin = min(med.values())

@@ -250,11 +250,15 @@ def extract_flights(
     *,
     tol_m: float = 0.02,
     min_tol_px: float = 1.5,
-    max_gap_s: float = 0.12,
+    max_gap_s: float = 0.25,
     min_duration_s: float = 0.06,
     min_rise_m: float = 0.01,
+    t_end: float | None = None,
 ) -> list[Flight]:
-    """All flights of one track, given the image gravity ``g_px`` (px/s^2)."""
+    """All flights of one track, given the image gravity ``g_px`` (px/s^2).
+
+    ``t_end``: when the recording stopped; a track ending earlier ended in a hand.
+    """
     if len(tr) < 3:
         return []
     px_per_m = g_px / G
@@ -314,7 +318,8 @@ def extract_flights(
                 frame_throw=int(tr.frame[lo]),
                 frame_catch=int(tr.frame[hi]),
                 frame_apex=f_apex,
-                open_end=hi == len(tr) - 1,
+                # still in the air when the recording stopped (not a catch)
+                open_end=hi == len(tr) - 1 and (t_end is None or tr.t[hi] >= t_end - 0.1),
             )
         )
     flights.sort(key=lambda f: f.t_throw)

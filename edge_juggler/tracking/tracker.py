@@ -239,7 +239,7 @@ class Tracker:
         if scale.g_px is None:
             return [], scale
         self.assoc.g_px = scale.g_px
-        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px)]
+        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
         return clean_flights(flights, scale), scale
 
     def _live_analysis(self, now: float) -> tuple[Event, ...]:
@@ -291,7 +291,11 @@ class Tracker:
         flights, scale = self._flights(tracks)
         duration = (self.t_last - self.t_first) if self.t_first is not None else 0.0
         summary, events = analyse_flights(
-            flights, scale, duration_s=duration, fallback_ball_count=self._fallback_count(flights)
+            flights,
+            scale,
+            duration_s=duration,
+            fallback_ball_count=self._fallback_count(flights),
+            identities=bool(self.mot),
         )
         flying = {f.ball for f in flights}
         out_tracks = []
