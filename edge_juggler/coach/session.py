@@ -47,6 +47,7 @@ class CoachOptions:
     keep_going: bool = False  # keep watching after the lesson passed
     quiet: bool = False  # no per-second feedback lines
     size: tuple[int, int] = (1024, 576)
+    out: Path | None = None  # headless: also write the HUD video with the coach strip here
 
 
 def ladder_text(progress: Progress) -> str:
@@ -151,7 +152,13 @@ class CoachSession:
             )
             steps = pipeline.steps(max_seconds=seconds)
             try:
-                if headless:
+                if headless and opts.out is not None:
+                    os.environ["SDL_VIDEODRIVER"] = "dummy"  # offscreen drawing only
+                    from .view import video_loop  # noqa: PLC0415
+
+                    outputs = video_loop(self, steps, pipeline, timer, opts.out)
+                    self.say(f"wrote {outputs['video']} and {outputs['summary']}")
+                elif headless:
                     self._text_loop(steps)
                 else:
                     from .view import window_loop  # noqa: PLC0415

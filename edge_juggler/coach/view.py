@@ -46,9 +46,9 @@ def draw_coach_strip(
         cx = x
         for check in fb.checks:
             col = OK if check.ok else DIM if check.ok is None else BAD
+            if cx + hud.font(18).size(check.text)[0] > view_w - 8:
+                break  # no room left on the line: the text feedback has every check
             cx += hud.blit_text(surface, check.text, (cx, y), 18, col) + 14
-            if cx > view_w - 60:
-                break
         y += 20
         bar = pygame.Rect(x, y, inner, 8)
         pygame.draw.rect(surface, (60, 63, 72), bar)
@@ -59,7 +59,7 @@ def draw_coach_strip(
         if fb.passed:
             hud.blit_text(surface, "PASSED - well done!", (x, y), 20, OK)
         elif fb.tip:
-            hud.blit_text(surface, "tip: " + fb.tip, (x, y), 18, WARN)
+            hud.blit_text(surface, hud.wrap("tip: " + fb.tip, 18, inner)[0], (x, y), 18, WARN)
     return rect
 
 
@@ -123,3 +123,42 @@ def window_loop(session: Any, steps: Any, pipeline: Any, timer: Any) -> None:
                 return
     finally:
         pygame.display.quit()
+
+
+def video_loop(session: Any, steps: Any, pipeline: Any, timer: Any, out_dir: Any) -> dict:
+    """Headless with pictures: the HUD plus the coach strip into the app's ``HeadlessWriter``
+    (``OUT/demo.mp4``, ``last.png``, ``summary.txt``); feedback lines still go to stdout."""
+    from edge_juggler.app.headless import HeadlessWriter  # noqa: PLC0415
+
+    w, h = session.opts.size
+    pygame.font.init()
+    fps = getattr(pipeline.source, "fps", None) or 30.0
+    writer = HeadlessWriter(out_dir, (w, h), fps, png_every_s=0.0, echo=None)
+    surface = pygame.Surface((w, h))
+    hud = Hud(source_name=session.spec)
+    panel_w = min(hud.panel_width, max(160, w // 3))
+    last_line: float | None = None
+    try:
+        for step in steps:
+            hud.observe(step)
+            fb = session.observe(step)
+            t = step.frame.t_s
+            if not session.opts.quiet and (last_line is None or t - last_line >= 1.0 - 1e-6):
+                last_line = t
+                session.say(fb.line())
+            view = "color" if step.frame.color is not None else "depth"
+            hud.render(
+                surface,
+                step,
+                view=view,
+                timer=timer,
+                notices=pipeline.notices,
+                classifier_on=pipeline.classifier_enabled,
+            )
+            draw_coach_strip(hud, surface, session.lesson, fb, w - panel_w)
+            writer.write(surface, step, timer)
+            if session.should_stop(fb):
+                break
+    finally:
+        outputs = writer.close()
+    return outputs

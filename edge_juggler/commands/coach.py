@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models-dir", default=None, help="folder with the OpenVINO IR files")
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
     parser.add_argument("--quiet", action="store_true", help="no per-second feedback lines")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="headless: also write the HUD with the lesson strip as DIR/demo.mp4 + last.png",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,5 +101,6 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
         keep_going=args.keep_going,
         quiet=args.quiet,
+        out=args.out,
     )
     return run_coach(opts)

@@ -118,3 +118,17 @@ def test_coach_strip_draws_on_an_offscreen_surface(tip):
     inside = pygame.surfarray.array3d(surface)[: rect.width, rect.top :]
     outside = pygame.surfarray.array3d(surface)[rect.width + 5 :, :]
     assert inside.any() and not outside.any()
+
+
+def test_coach_headless_video_has_the_lesson_strip(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    path = tmp_path / "progress.json"
+    argv = ["coach", "synthetic:3?seed=1", "--headless", "--seconds", "1", "--no-classifier"]
+    argv += ["--progress", str(path), "--out", str(out_dir), "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "source: synthetic:3?seed=1" in out
+    assert (out_dir / "demo.mp4").stat().st_size > 0
+    img = pygame.image.load(str(out_dir / "last.png"))
+    assert img.get_size() == (1024, 576)
+    assert load_progress(path).lessons["toss"].sessions == 1  # the default lesson: the first
