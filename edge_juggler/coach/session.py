@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_juggler.errors import InputError
+from edge_juggler.errors import DeviceError, InputError
 
 from .evaluator import Feedback, LessonEvaluator
 from .lessons import LADDER, Lesson, lesson_at, lesson_number
@@ -85,10 +85,6 @@ def lesson_header(lesson: Lesson) -> str:
     if lesson.hint:
         text += f"\n  hint: {lesson.hint}"
     return text
-
-
-class _Stop(Exception):
-    pass
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -166,8 +162,11 @@ class CoachSession:
                     window_loop(self, steps, pipeline, timer)
             except KeyboardInterrupt:
                 self.interrupted = True
-            except _Stop:
-                pass
+            except DeviceError:
+                # the camera dropped out: keep what was practised, then report it (exit 2)
+                if self.evaluator.first_t is not None:
+                    self.finish()
+                raise
         finally:
             if pipeline is not None:
                 pipeline.close()

@@ -132,3 +132,35 @@ def test_coach_headless_video_has_the_lesson_strip(tmp_path, capsys):
     img = pygame.image.load(str(out_dir / "last.png"))
     assert img.get_size() == (1024, 576)
     assert load_progress(path).lessons["toss"].sessions == 1  # the default lesson: the first
+
+
+def test_sigterm_ends_the_session_and_saves_progress(tmp_path):
+    """A coach killed politely (SIGTERM, as a service manager does) still saves the record."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "progress.json"
+    cmd = [sys.executable, "-m", "edge_juggler", "coach", "synthetic:3?seed=1&scale=0.5"]
+    cmd += ["--headless", "--seconds", "120", "--no-classifier", "--progress", str(path)]
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        seen = 0
+        for line in proc.stdout:
+            if line.startswith("t "):
+                seen += 1
+                if seen == 2:
+                    break
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "stopped (interrupted)" in out
+    assert f"progress saved to {path}" in out
+    rec = load_progress(path).lessons["toss"]
+    assert rec.sessions == 1 and rec.practice_s >= 1.0
