@@ -164,3 +164,44 @@ def test_sigterm_ends_the_session_and_saves_progress(tmp_path):
     assert f"progress saved to {path}" in out
     rec = load_progress(path).lessons["toss"]
     assert rec.sessions == 1 and rec.practice_s >= 1.0
+
+
+def test_camera_dropping_out_keeps_the_practice_and_exits_2(tmp_path, monkeypatch, capsys):
+    """A source that fails mid-stream: one-line error (exit 2), the session still recorded."""
+    from edge_juggler.capture import spec as spec_mod
+    from edge_juggler.capture.base import Source
+
+    real = spec_mod.open_source("synthetic:3?seed=1&scale=0.25")
+
+    class Flaky(Source):
+        name = "flaky:0"
+
+        def __iter__(self):
+            for frame in real:
+                if frame.t_s > 1.0:
+                    raise RuntimeError("USB reset")
+                yield frame
+
+        @property
+        def intrinsics(self):
+            return real.intrinsics
+
+        @property
+        def fps(self):
+            return real.fps
+
+        @property
+        def modality(self):
+            return real.modality
+
+        def close(self):
+            real.close()
+
+    monkeypatch.setattr(spec_mod, "open_source", lambda s: Flaky())
+    path = tmp_path / "progress.json"
+    argv = ["coach", "flaky:0", "--headless", "--no-classifier", "--progress", str(path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "flaky:0: source stopped delivering frames (RuntimeError: USB reset)" in err
+    rec = load_progress(path).lessons["toss"]
+    assert rec.sessions == 1 and 0.9 <= rec.practice_s <= 1.0
