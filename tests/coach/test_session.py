@@ -205,3 +205,53 @@ def test_camera_dropping_out_keeps_the_practice_and_exits_2(tmp_path, monkeypatc
     assert "flaky:0: source stopped delivering frames (RuntimeError: USB reset)" in err
     rec = load_progress(path).lessons["toss"]
     assert rec.sessions == 1 and 0.9 <= rec.practice_s <= 1.0
+
+
+class _Frame:
+    def __init__(self, t: float) -> None:
+        self.t_s = t
+        self.index = int(round(t * 30))
+        self.color = None
+
+
+class _Step:
+    def __init__(self, st) -> None:
+        self.state, self.track, self.frame = st, None, _Frame(st.t_s)
+
+
+def _trick_steps(seconds: float):
+    return (_Step(state(i / 30, balls=3, trick="shower")) for i in range(int(seconds * 30)))
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_text_loop_stops_a_second_after_the_pass(tmp_path, capsys, keep_going):
+    opts = CoachOptions(progress_path=tmp_path / "p.json", lesson=5, keep_going=keep_going)
+    session = CoachSession(opts)
+    session._text_loop(_trick_steps(5.0))
+    out = capsys.readouterr().out.splitlines()
+    assert "PASSED at t 1.0s: First trick" in out
+    feedback = [ln for ln in out if ln.startswith("t ")]
+    last_t = session.evaluator.last_t
+    if keep_going:
+        assert last_t == pytest.approx(5.0 - 1 / 30)
+    else:
+        assert 2.0 <= last_t <= 2.1  # one second after the pass at 1.0 s
+    assert feedback[-1].endswith("PASSED") and feedback[-1].startswith(f"t {last_t:6.1f}s")
+
+
+def test_window_loop_runs_offscreen(tmp_path, capsys, monkeypatch):
+    """The window path (pygame's dummy video driver) draws the HUD and the lesson strip."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    opts = CoachOptions(
+        progress_path=tmp_path / "p.json",
+        lesson=1,
+        source="synthetic:3?seed=1&scale=0.25",
+        seconds=0.5,
+        headless=False,
+        classifier=False,
+        size=(640, 360),
+    )
+    assert CoachSession(opts).run() == 0
+    out = capsys.readouterr().out
+    assert out.count("\nt ") >= 1 and "progress saved" in out
+    assert load_progress(tmp_path / "p.json").lessons["toss"].sessions == 1
