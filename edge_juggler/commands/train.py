@@ -1,0 +1,113 @@
+"""Train the juggling classifier from nothing on synthetic clips, or fine-tune it on your own.
+
+From nothing (reproduces the shipped model, under an hour on 2 cores): renders
+synthetic clips (cached in ~/.cache/edge_juggler/clips), trains JuggleNet with
+PyTorch on the CPU, exports ONNX -> OpenVINO IR FP32 -> NNCF INT8, evaluates both
+on held-out clips and writes metrics.json, confusion_int8.png and MODEL_CARD.md.
+
+--finetune DATASET/ starts from the shipped weights, freezes the early layers and
+adapts the network to DATASET/<class>/<clip>/ recordings (made with
+`edge-juggler record SOURCE --label CLASS DATASET/`; any class names, about 20
+clips per class); the result loads with the runtime like the shipped model.
+Needs the `train` extra: pip install edge-juggler[train].
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "train the classifier (synthetic, or --finetune on your recorded clips)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--finetune",
+        type=Path,
+        metavar="DATASET",
+        help="adapt the shipped model to DATASET/<class>/<clip>/ recordings",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: models/ from nothing, "
+        "DATASET/../<name>_model with --finetune)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="training epochs (default 24 from nothing, 12 fine-tuning)",
+    )
+    p.add_argument(
+        "--per-class", type=int, default=70, help="synthetic training clips per class (default 70)"
+    )
+    p.add_argument(
+        "--test-per-class",
+        type=int,
+        default=20,
+        help="held-out synthetic test clips per class (default 20)",
+    )
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    p.add_argument("--workers", type=int, default=2, help="processes rendering clips")
+    p.add_argument("--size", type=int, default=64, help="input side in pixels (default 64)")
+    p.add_argument("--frames", type=int, default=16, help="frames per clip (default 16)")
+    p.add_argument("--width", type=float, default=1.0, help="channel multiplier (default 1.0)")
+    p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate")
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="MIN",
+        help="stop training after this many minutes (keeps the best epoch)",
+    )
+    p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
+    p.add_argument("--log", type=Path, default=None, help="also append progress to this file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge_juggler.errors import InputError
+
+    try:
+        import nncf  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise InputError(
+            f"train needs the train extra ({exc.name} missing): pip install edge-juggler[train]"
+        ) from None
+    from edge_juggler.neural.train import pipeline
+
+    if args.finetune is not None:
+        ds = args.finetune.resolve()
+        out = args.out or ds.parent / f"{ds.name}_model"
+        epochs = args.epochs or 12
+    else:
+        from edge_juggler.resources import models_dir
+
+        out = args.out or models_dir()
+        epochs = args.epochs or 24
+    summary = pipeline.run(
+        Path(out),
+        per_class=args.per_class,
+        test_per_class=args.test_per_class,
+        epochs=epochs,
+        lr=args.lr,
+        threads=args.threads,
+        workers=args.workers,
+        frames=args.frames,
+        size=args.size,
+        width=args.width,
+        finetune=args.finetune,
+        cache_dir=args.cache,
+        time_budget_s=args.time_budget * 60 if args.time_budget else None,
+        progress=not args.no_progress,
+        log_file=args.log,
+    )
+    ev = summary["eval"]
+    print(
+        f"wrote {out}: INT8 top-1 {ev['int8']['top1']:.1%} (FP32 {ev['fp32']['top1']:.1%}) "
+        f"on {ev['test_clips']} held-out clips"
+    )
+    return 0
