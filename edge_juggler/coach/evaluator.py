@@ -8,6 +8,11 @@ starts a new one, so "20 throws without a drop" means 20 in a row. Events can
 arrive late (the tracker finalises a flight after the catch), so a reset at
 time t discards everything that happened up to t, whenever it is reported.
 
+Fusion has no tracker rule for two balls thrown at once, so the evaluator
+adds one from the throw times it already reads: two throws of different balls
+from different hands within ``TOGETHER_S`` are the catalogue's 'together'
+mistake (tip and run break), with or without the classifier.
+
 Nothing here guesses: a check whose evidence is missing (no heights, too few
 throws for a rhythm) is ``None`` (unknown) and a lesson only passes when every
 check is ``True``.
@@ -19,8 +24,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from edge_juggler import catalogue
 from edge_juggler.fusion import Advice, JugglingState
-from edge_juggler.tracking.types import TrackState
+from edge_juggler.tracking.types import Event, TrackState
 
 from .lessons import Lesson
 
@@ -32,6 +38,14 @@ MIN_INTERVALS = 4
 MIN_PEAKS = 2
 #: peaks averaged for the height (the most recent ones)
 HEIGHT_WINDOW = 10
+#: two throws of different balls from different hands closer than this were thrown
+#: 'together': under half the shortest beat of real juggling (<= 5.5 beats/s, DESIGN.md);
+#: a good exchange puts a third of a second between them
+TOGETHER_S = 0.1
+#: how long a mistake the coach saw in the throw times keeps its tip on screen
+OWN_TIP_S = 2.0
+#: confidence of that tip (it rests on two tracker throw times)
+OWN_TIP_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,8 @@ class LessonEvaluator:
         self._prev_mistakes: frozenset[str] = frozenset()
         self._trick_since: float | None = None
         self._fallback_apex: float | None = None
+        self._recent_throws: list[Event] = []  # all recent throw events, any run
+        self._own: dict[str, float] = {}  # mistake key -> when the coach last saw it
         self.last: Feedback | None = None
 
     # ------------------------------------------------------------------ the run
@@ -169,6 +185,8 @@ class LessonEvaluator:
         for d in drop_times:
             self.drops += 1
             self._reset(d)
+        for e in sorted((e for e in events if e.type == "throw"), key=lambda e: e.t_s):
+            self._check_together(e)
         for x in throw_times:
             self._add(self.throw_times, x, x)
         for e in events:
@@ -180,12 +198,33 @@ class LessonEvaluator:
             apex = track.metrics.get("mean_apex_height_m")
             self._fallback_apex = float(apex) if isinstance(apex, int | float) else None
         # mistakes: count onsets, and let the run-breaking ones restart the run
-        now = {a.key for a in state.mistakes if a.confidence >= self.crit.min_confidence}
+        fused = {a.key for a in state.mistakes if a.confidence >= self.crit.min_confidence}
+        now = fused | set(self._own_now(t))
         for key in now - self._prev_mistakes:
             self.mistake_onsets[key] = self.mistake_onsets.get(key, 0) + 1
         self._prev_mistakes = frozenset(now)
-        if now & set(self.lesson.breaks_run):
-            self._reset(t)
+        if fused & set(self.lesson.breaks_run):
+            self._reset(t)  # the coach's own mistakes reset at their exact time instead
+
+    def _check_together(self, e: Event) -> None:
+        """Two balls thrown at once, seen in the tracker's throw times."""
+        for other in self._recent_throws:
+            if abs(other.t_s - e.t_s) >= TOGETHER_S:
+                continue
+            same_ball = e.ball is not None and other.ball == e.ball
+            same_hand = e.hand is not None and other.hand == e.hand
+            if not same_ball and not same_hand:
+                when = max(e.t_s, other.t_s)
+                self._own["together"] = max(self._own.get("together", when), when)
+                if "together" in self.lesson.breaks_run:
+                    self._reset(when)
+                break
+        self._recent_throws.append(e)
+        del self._recent_throws[:-8]
+
+    def _own_now(self, t: float) -> dict[str, float]:
+        """The coach's own mistakes still on screen at ``t`` (key -> when seen)."""
+        return {k: w for k, w in self._own.items() if -1.0 <= t - w <= OWN_TIP_S}
 
     # ------------------------------------------------------------------ checks
     def _checks(self, state: JugglingState) -> list[Check]:
@@ -267,7 +306,11 @@ class LessonEvaluator:
     def _tip(self, state: JugglingState) -> Advice | None:
         watched = set(self.lesson.watch)
         best: Advice | None = None
-        for a in state.mistakes:
+        own = [
+            Advice(k, "mistake", catalogue.MISTAKES[k], "tracker", OWN_TIP_CONFIDENCE)
+            for k in self._own_now(state.t_s)
+        ]
+        for a in (*state.mistakes, *own):
             if a.key in watched and a.confidence >= self.crit.min_confidence:
                 if best is None or a.confidence > best.confidence:
                     best = a

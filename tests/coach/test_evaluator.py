@@ -219,3 +219,31 @@ def test_missing_evidence_never_passes():
     assert by["height"].ok is None and by["catches"].ok is False
     assert by["rhythm"].ok is True
     assert 0.0 < fb.progress < 1.0
+
+
+def test_together_seen_in_the_throw_times():
+    """Two balls from two hands within 0.1 s: the catalogue's tip, and the run restarts."""
+    from edge_juggler.fusion import fuse
+    from edge_juggler.tracking.types import Event, TrackState
+
+    ev = LessonEvaluator(EXCHANGE)
+    throws = [(0.0, 0, "left"), (0.35, 1, "right"), (1.0, 0, "right"), (1.35, 1, "left")]
+    throws += [(2.0, 0, "left"), (2.03, 1, "right")]  # together
+    prev = None
+    fb = None
+    for k, (t, ball, hand) in enumerate(throws):
+        track = TrackState(k, t, events=(Event(t, "throw", ball, hand),), ball_count=2)
+        prev = fuse(track, None, previous=prev)
+        fb = ev.update(prev, track)
+        if k == 4:
+            assert fb.run_throws == 5 and fb.tip is None
+    assert fb.run_throws == 0 and ev.runs_broken == 1
+    assert fb.tip_key == "together" and fb.tip == catalogue.MISTAKES["together"]
+    # the same ball reported twice, or one hand, is not 'together'
+    ev = LessonEvaluator(EXCHANGE)
+    for k, (t, ball, hand) in enumerate([(0.0, 0, "left"), (0.04, 0, "right"), (1.0, 1, "left")]):
+        track = TrackState(k, t, events=(Event(t, "throw", ball, hand),))
+        fb = ev.update(fuse(track, None), track)
+    track = TrackState(3, 1.05, events=(Event(1.05, "throw", 2, "left"),))
+    fb = ev.update(fuse(track, None), track)
+    assert fb.tip is None and ev.runs_broken == 0
