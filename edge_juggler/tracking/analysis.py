@@ -58,7 +58,8 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
         if rise is None or trav is None:
             out.append(f)
             continue
-        tall = rise >= 0.05 and f.duration >= 0.35 * med
+        # a few samples always fit some parabola: a rising throw needs a real arc
+        tall = rise >= 0.05 and f.duration >= 0.35 * med and f.i1 - f.i0 >= 5
         crossing = trav >= 0.12 and f.duration >= 0.06
         if tall or crossing:
             out.append(f)
@@ -414,7 +415,7 @@ def analyse_flights(
     tps = None
     cv = None
     if n_throws >= 3:
-        t = np.array([f.t_throw for f in flights])
+        t = np.array([f.t_beat if f.t_beat is not None else f.t_throw for f in flights])
         span = t[-1] - t[0]
         if span > 0:
             tps = float((n_throws - 1) / span)

@@ -121,7 +121,9 @@ class Associator:
         r = max(tr.radius_px, 1.5)
         vx, vy = tr.velocity()
         speed = float(np.hypot(vx, vy))
-        return self.gate_radii * r + 0.35 * speed * dt + 0.5 * self._gravity(r) * dt * dt * 0.5
+        if len(tr.t) < 2:  # no velocity yet: anything a thrown ball can do (6 m/s)
+            return self.gate_radii * r + 6.0 * self._gravity(r) / 9.81 * dt
+        return self.gate_radii * r + 0.35 * speed * dt + 0.25 * self._gravity(r) * dt * dt
 
     def step(self, t: float, frame: int, dets: list[Detection]) -> list[BallTrack]:
         """Match detections to tracks; returns the tracks seen in this frame."""

@@ -108,8 +108,11 @@ class DepthSegmenter:
         # grey closing fills in things smaller than the kernel with what lies behind
         # them (large shapes and their edges survive): a depth black-hat
         # (no reading = beyond range: treat as far, or a ball against the void vanishes)
-        far = d.copy()
-        far[d == 0] = 65535
+        # single-pixel dropouts take their neighbours' depth first (else the closing
+        # would spread them over the whole body)
+        zero = d == 0
+        far = np.where(zero, cv2.dilate(d, self._kernel(3)), d)
+        far[far == 0] = 65535
         behind = cv2.morphologyEx(far, cv2.MORPH_CLOSE, self._kernel(k))
         valid = cv2.inRange(d, int(lo), int(hi))
         front = cv2.subtract(behind, d) > int(1000 * cfg.in_front_m)  # saturating uint16
@@ -162,7 +165,15 @@ class DepthSegmenter:
                 continue
             z_m = float(np.percentile(rv, 10)) / 1000.0
             lateral = abs(b.cx - bx) * z_m / self.f
-            if lateral <= cfg.max_lateral_m and self._ball_like(b.area, b.w, b.h, z_m, slack=1.5):
+            dup = any(
+                abs(o.x - b.cx * self.step) + abs(o.y - b.cy * self.step) < 2 * o.radius_px
+                for o in dets
+            )
+            if (
+                not dup
+                and lateral <= cfg.max_lateral_m
+                and self._ball_like(b.area, b.w, b.h, z_m, slack=1.5)
+            ):
                 dets.append(
                     Detection(
                         x=b.cx * self.step,

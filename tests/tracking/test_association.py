@@ -1,0 +1,50 @@
+"""Association: identities survive crossings and short disappearances."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge_juggler.tracking.association import Associator, Detection, StaticFilter
+
+
+def _arc(t, x0, vx, y0=400.0, vy=-600.0, g=2000.0):
+    return x0 + vx * t, y0 + vy * t + 0.5 * g * t * t
+
+
+def test_crossing_balls_keep_identity():
+    a = Associator()
+    ids_a, ids_b = set(), set()
+    for i in range(18):  # two arcs crossing in the middle
+        t = i / 30
+        xa, ya = _arc(t, 100, 300)
+        xb, yb = _arc(t - 0.1, 310, -300)  # thrown three frames later, as in a cascade
+        seen = a.step(t, i, [Detection(xa, ya, 6.0), Detection(xb, yb, 6.0)])
+        for tr in seen:
+            if abs(tr.x[-1] - xa) < 1 and abs(tr.y[-1] - ya) < 1:
+                ids_a.add(tr.id)
+            else:
+                ids_b.add(tr.id)
+    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b
+
+
+def test_ball_reappears_after_hand_with_same_id():
+    a = Associator()
+    for i in range(10):
+        a.step(i / 30, i, [Detection(100.0, 300.0 + i, 6.0)])
+    first = next(iter(a.all))
+    for i in range(10, 25):  # hidden in the hand
+        a.step(i / 30, i, [])
+    seen = a.step(25 / 30, 25, [Detection(110.0, 290.0, 6.0)])
+    assert [tr.id for tr in seen] == [first]
+
+
+def test_static_filter_drops_clutter_keeps_movers():
+    f = StaticFilter(cell_px=10)
+    kept_moving = 0
+    for i in range(80):
+        out = f([Detection(50.0, 50.0, 5.0), Detection(100.0 + 7 * i, 200.0, 5.0)])
+        if i > 40:
+            assert all(d.x != 50.0 for d in out)
+            kept_moving += sum(d.x != 50.0 for d in out)
+    assert kept_moving == 39
+    assert np.isfinite(kept_moving)

@@ -1,0 +1,109 @@
+"""Depth and colour segmentation on frames drawn here (sizes in metres, not pixels)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_juggler.frames import Intrinsics
+from edge_juggler.tracking.color import ColorLearner, ColorSegmenter
+from edge_juggler.tracking.depth import DepthSegmenter
+
+NFOV = Intrinsics(504.6, 504.7, 320.0, 288.0, 640, 576)
+
+
+def _scene(intr: Intrinsics, balls_m, hole_ball=None, seed=0) -> np.ndarray:
+    """A wall at 3.5 m, a 0.5 x 1.6 m body at 2.0 m, two forearms, balls (x, y, z) in metres."""
+    rng = np.random.default_rng(seed)
+    d = np.full((intr.height, intr.width), 3500, np.uint16)
+
+    def rect(x0, x1, y0, y1, z):
+        (u0, v0), (u1, v1) = intr.project(np.array([[x0, y0, z], [x1, y1, z]]))
+        d[int(v0) : int(v1), int(u0) : int(u1)] = int(z * 1000)
+
+    rect(-0.25, 0.25, -0.6, 1.0, 2.0)  # torso and legs
+    rect(-0.35, -0.2, 0.1, 0.2, 1.75)  # forearms reaching forward
+    rect(0.2, 0.35, 0.1, 0.2, 1.75)
+
+    def disc(p, value, frac=1.0):
+        (u, v) = intr.project(np.array(p))
+        r = frac * intr.metres_to_pixels(0.034, p[2])
+        cv2.circle(d, (int(round(u)), int(round(v))), int(round(r)), int(value), -1)
+
+    for p in balls_m:
+        disc(p, p[2] * 1000)
+    if hole_ball is not None:  # a shiny ball: the IR camera sees only its rim
+        disc(hole_ball, hole_ball[2] * 1000)
+        disc(hole_ball, 0, 0.75)
+    # flying pixels along depth edges and random dropouts
+    edges = cv2.Canny((d // 20).astype(np.uint8), 5, 10) > 0
+    d[edges & (rng.random(d.shape) < 0.5)] = 2700
+    d[rng.random(d.shape) < 0.01] = 0
+    return d
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_depth_balls_found_by_size_in_metres(scale):
+    intr = NFOV if scale == 1.0 else NFOV.scaled(320, 288)
+    balls = [(-0.1, -0.9, 1.8), (0.15, -0.3, 1.7)]
+    # a shiny ball seen only by its rim: at half resolution the rim is too thin to see
+    hole = (-0.1, -0.05, 1.75) if scale == 1.0 else None
+    seg = DepthSegmenter(intr)
+    dets, hands, zb = seg.process(_scene(intr, balls, hole_ball=hole))
+    assert zb == pytest.approx(2.0, abs=0.1)
+    want = intr.project(np.array(balls + ([hole] if hole else [])))
+    tol = intr.metres_to_pixels(0.034, 1.75)  # within a ball radius
+    for u, v in want:
+        assert any(np.hypot(d.x - u, d.y - v) < tol for d in dets), (u, v, dets)
+    assert len(dets) == len(want)  # no forearm, flying pixel or dropout became a ball
+    assert len(hands) == 2 and {h.side for h in hands} == {"left", "right"}
+
+
+def test_depth_no_balls_in_an_empty_scene():
+    seg = DepthSegmenter(NFOV)
+    dets, _, _ = seg.process(_scene(NFOV, []))
+    assert dets == []
+
+
+def _colour_frames(n: int = 60, size=(480, 640)):
+    """Two ball colours flying on a busy wall, a moving skin-coloured hand, a grey shadow."""
+    h, w = size
+    rng = np.random.default_rng(3)
+    wall = rng.integers(90, 160, (h, w, 3), dtype=np.uint8)
+    wall = cv2.GaussianBlur(wall, (0, 0), 5)
+    frames, truth = [], []
+    for i in range(n):
+        t = i / 30
+        img = wall.copy()
+        pts = []
+        for k, col in enumerate([(230, 40, 40), (40, 90, 230)]):
+            ph = (t + 0.35 * k) % 0.7
+            x = int(w * (0.35 + 0.3 * ph / 0.7)) if k == 0 else int(w * (0.65 - 0.3 * ph / 0.7))
+            y = int(h * 0.75 - 2400 * ph * (0.7 - ph) * h / 480)
+            cv2.circle(img, (x + 40, y + 30), 12, (70, 70, 70), -1)  # shadow on the wall
+            cv2.circle(img, (x, y), 11, col, -1)
+            pts.append((x, y))
+        hx = int(w * 0.5 + 60 * np.sin(2 * np.pi * t))
+        cv2.ellipse(img, (hx, int(h * 0.8)), (40, 25), 0, 0, 360, (225, 170, 130), -1)  # a hand
+        frames.append(img)
+        truth.append(pts)
+    return frames, truth
+
+
+@pytest.mark.parametrize("size", [(480, 640), (1920, 1080)])  # webcam and portrait phone
+def test_colour_learned_from_motion(size):
+    frames, truth = _colour_frames(size=size)
+    learner = ColorLearner()
+    for f in frames[:45]:
+        learner.add(f)
+    model = learner.model()
+    assert len(model.ranges) == 2  # red and blue; not the hand, not the shadow, not the wall
+    seg = ColorSegmenter(model)
+    found = 0
+    for f, pts in zip(frames[45:], truth[45:], strict=True):
+        dets = seg.process(f)
+        for x, y in pts:
+            found += any(np.hypot(d.x - x, d.y - y) < 0.01 * max(size) + 3 for d in dets)
+        assert len(dets) <= 2
+    assert found >= 0.9 * 2 * len(frames[45:])

@@ -1,0 +1,54 @@
+"""Synthetic clips with ground truth, on test seeds never used while tuning.
+
+A modest sample here (both modalities, several camera profiles); the full
+table comes from ``python benchmarks/eval_tracking.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "eval_tracking.py"
+_spec = importlib.util.spec_from_file_location("eval_tracking", _EVAL)
+eval_tracking = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(eval_tracking)
+
+SAMPLE = [
+    ("3", 5001, "depth", "azure_nfov"),
+    ("4", 5002, "depth", "azure_nfov_binned"),
+    ("531", 5003, "depth", "azure_wfov"),
+    ("3", 5004, "color", "webcam"),
+    ("441", 5005, "color", "azure_nfov"),
+    ("5", 5006, "depth", "kinect_v1"),
+]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    assert all(s >= eval_tracking.TEST_SEED_BASE for _, s, _, _ in SAMPLE)
+    return [eval_tracking.evaluate_clip(*job, seconds=8.0) for job in SAMPLE]
+
+
+# Regression guards at the level measured when this was written (see the final
+# report of issue 4): the issue's targets (98 % counts, 95 % siteswaps) are NOT met yet.
+
+
+def test_ball_count_and_siteswap_on_sample(rows):
+    balls = sum(r["balls"] == r["true_balls"] for r in rows)
+    ss = sum(r["siteswap"] == r["true_siteswap"] for r in rows)
+    assert balls >= 3, rows
+    assert ss >= 1, rows
+
+
+def test_throw_count_close(rows):
+    close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 0.1 * r["true_throws"]]
+    assert len(close) >= 1, rows
+
+
+def test_apex_height_with_depth(rows):
+    errs = sorted(e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"])
+    assert errs, rows
+    assert errs[len(errs) // 2] <= 0.7  # high throws leave the frame: apex not seen
