@@ -130,7 +130,7 @@ class LessonEvaluator:
         self.runs_broken = 0
         self.drops = 0
         self.passed_at_s: float | None = None
-        self.mistake_onsets: dict[str, int] = {}
+        self.mistake_onsets: dict[str, int] = {}  # watched mistakes, times they appeared
         self.first_t: float | None = None
         self.last_t: float | None = None
         self._prev_throws = 0
@@ -197,9 +197,14 @@ class LessonEvaluator:
         if track is not None:
             apex = track.metrics.get("mean_apex_height_m")
             self._fallback_apex = float(apex) if isinstance(apex, int | float) else None
-        # mistakes: count onsets, and let the run-breaking ones restart the run
-        fused = {a.key for a in state.mistakes if a.confidence >= self.crit.min_confidence}
-        now = fused | set(self._own_now(t))
+        # mistakes the lesson watches: count onsets, let the run-breaking ones restart the run
+        watched = set(self.lesson.watch)
+        fused = {
+            a.key
+            for a in state.mistakes
+            if a.confidence >= self.crit.min_confidence and a.key in watched
+        }
+        now = fused | (set(self._own_now(t)) & watched)
         for key in now - self._prev_mistakes:
             self.mistake_onsets[key] = self.mistake_onsets.get(key, 0) + 1
         self._prev_mistakes = frozenset(now)

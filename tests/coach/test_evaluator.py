@@ -247,3 +247,11 @@ def test_together_seen_in_the_throw_times():
     track = TrackState(3, 1.05, events=(Event(1.05, "throw", 2, "left"),))
     fb = ev.update(fuse(track, None), track)
     assert fb.tip is None and ev.runs_broken == 0
+
+
+def test_only_watched_mistakes_are_counted():
+    ev = LessonEvaluator(EXCHANGE)  # watches together, too high/low, hands close, drop
+    ev.update(state(0.0, balls=2, mistakes=("unsteady", "too_low")))
+    ev.update(state(0.5, balls=2, mistakes=("unsteady",)))
+    ev.update(state(1.0, balls=2, mistakes=("too_low",)))
+    assert ev.mistake_onsets == {"too_low": 2}
