@@ -54,6 +54,8 @@ class LessonRecord:
     best_run: int = 0  # most throws in a row
     mistakes: dict[str, int] = field(default_factory=dict)  # onsets seen, by catalogue key
     last_session: str | None = None
+    demo_sessions: int = 0  # sessions watching the synthetic juggler (not the learner)
+    demo_passed: bool = False  # the synthetic juggler passed this lesson
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,8 @@ class LessonRecord:
             "best_run": self.best_run,
             "mistakes": dict(sorted(self.mistakes.items())),
             "last_session": self.last_session,
+            "demo_sessions": self.demo_sessions,
+            "demo_passed": self.demo_passed,
         }
 
 
@@ -88,7 +92,8 @@ def _record_from(data: Any, path: Path | str, key: str) -> LessonRecord:
     practice = float(get("practice_s", (int, float), 0.0))
     best = get("best_run", (int,), 0)
     sessions = get("sessions", (int,), 0)
-    if not math.isfinite(practice) or practice < 0 or best < 0 or sessions < 0:
+    demo_sessions = get("demo_sessions", (int,), 0)
+    if not math.isfinite(practice) or min(practice, best, sessions, demo_sessions) < 0:
         raise _bad(path, f"lessons.{key} has a negative or non-finite count")
     mistakes = get("mistakes", (dict,), {})
     for mk, mv in mistakes.items():
@@ -102,6 +107,8 @@ def _record_from(data: Any, path: Path | str, key: str) -> LessonRecord:
         best_run=best,
         mistakes=dict(mistakes),
         last_session=get("last_session", (str,), None),
+        demo_sessions=demo_sessions,
+        demo_passed=get("demo_passed", (bool,), False),
     )
 
 

@@ -29,6 +29,8 @@ from .progress import Progress, load_progress, now_iso, save_progress
 HEADLESS_DEFAULT_SECONDS = 30.0
 #: source seconds shown after the pass before a session stops
 AFTER_PASS_S = 1.0
+#: sources that are the synthetic juggler (a demonstration, not the learner)
+DEMO_SCHEME = "synthetic:"
 
 
 @dataclass
@@ -63,7 +65,7 @@ def ladder_text(progress: Progress) -> str:
         else:
             mark = "[ ]"
         detail = ""
-        if rec is not None:
+        if rec is not None and rec.sessions:
             detail = (
                 f"  sessions {rec.sessions}, practice {rec.practice_s:.0f} s, "
                 f"best run {rec.best_run} throws"
@@ -73,6 +75,11 @@ def ladder_text(progress: Progress) -> str:
             if rec.mistakes:
                 top = sorted(rec.mistakes.items(), key=lambda kv: -kv[1])[:2]
                 detail += ", most seen: " + ", ".join(f"{k} x{v}" for k, v in top)
+        if rec is not None and rec.demo_sessions:
+            detail += "  " if not detail else "; "
+            detail += f"demo watched {rec.demo_sessions}x" + (
+                " (the demo juggler passed)" if rec.demo_passed else ""
+            )
         lines.append(f"{mark} {i}. {lesson.title}{detail}")
     done = sum(1 for lesson in LADDER if progress.is_passed(lesson.id))
     lines.append(f"{done}/{len(LADDER)} lessons passed")
@@ -202,22 +209,48 @@ class CoachSession:
         if fb is not None and not self.opts.quiet and last_line != fb.t_s:
             self.say(fb.line())
 
+    @property
+    def is_demo(self) -> bool:
+        """The synthetic juggler is performing, not the learner."""
+        return self.spec.startswith(DEMO_SCHEME)
+
     def finish(self) -> int:
-        """Update and save the record, say what is next."""
+        """Update and save the record, say what is next.
+
+        A session on the synthetic juggler is a demonstration: it is counted as
+        such (``demo_sessions``, ``demo_passed``) but never passes a lesson for
+        the learner, so trying the coach without a camera does not skip rungs.
+        """
         ev = self.evaluator
         rec = self.progress.record(self.lesson.id)
+        n = lesson_number(self.lesson.id)
+        if self.is_demo:
+            rec.demo_sessions += 1
+            rec.demo_passed = rec.demo_passed or ev.passed
+            path = save_progress(self.opts.progress_path, self.progress)
+            if ev.passed:
+                self.say(f"the demo juggler passed lesson {n}: {self.lesson.title}")
+            else:
+                self.say(
+                    f"the demo juggler has not passed lesson {n} yet "
+                    f"(best run {ev.best_run} throws in {ev.practice_s:.0f} s)"
+                )
+            self.say(f"your turn: edge-juggler coach webcam:0 --lesson {n} (or kinect:0)")
+            if n < len(LADDER):
+                self.say(f"next demo: edge-juggler coach --lesson {n + 1}")
+            self.say(f"progress saved to {path}")
+            return 0
         rec.sessions += 1
         rec.practice_s += ev.practice_s
         rec.best_run = max(rec.best_run, ev.best_run)
-        for key, n in ev.mistake_onsets.items():
-            rec.mistakes[key] = rec.mistakes.get(key, 0) + n
+        for key, count in ev.mistake_onsets.items():
+            rec.mistakes[key] = rec.mistakes.get(key, 0) + count
         rec.last_session = now_iso()
         newly = ev.passed and not rec.passed
-        if ev.passed and not rec.passed:
+        if newly:
             rec.passed = True
             rec.passed_at = rec.last_session
         path = save_progress(self.opts.progress_path, self.progress)
-        top = sorted(ev.mistake_onsets.items(), key=lambda kv: -kv[1])
         if ev.passed:
             self.say(f"lesson passed: {self.lesson.title}" + (" (first time)" if newly else ""))
             # the next open lesson up the ladder, else the first open one below it
@@ -231,13 +264,13 @@ class CoachSession:
         else:
             self.say(
                 f"not yet: best run {ev.best_run} throws in {ev.practice_s:.0f} s; "
-                f"lesson {lesson_number(self.lesson.id)} again next time"
+                f"lesson {n} again next time"
             )
+            top = sorted(ev.mistake_onsets.items(), key=lambda kv: -kv[1])
             if top:
-                key = top[0][0]
                 from edge_juggler.catalogue import MISTAKES  # noqa: PLC0415
 
-                self.say(f"work on: {MISTAKES[key]}")
+                self.say(f"work on: {MISTAKES[top[0][0]]}")
         self.say(f"progress saved to {path}")
         return 0
 

@@ -42,9 +42,10 @@ def test_coach_runs_headless_on_the_lessons_synthetic_demo(tmp_path, capsys):
     assert len(feedback) >= 3  # one line per second of source time
     assert all("balls" in ln and "throws" in ln for ln in feedback)
     assert lines[-1] == f"progress saved to {path}"
+    assert "your turn: edge-juggler coach webcam:0 --lesson 2 (or kinect:0)" in lines
+    # the synthetic juggler performed: a demo session, not the learner's practice
     rec = load_progress(path).lessons["exchange"]
-    assert rec.sessions == 1
-    assert 2.5 <= rec.practice_s <= 3.0
+    assert rec.demo_sessions == 1 and rec.sessions == 0 and not rec.passed
     data = json.loads(path.read_text())
     assert list(data["lessons"]) == ["exchange"]
 
@@ -57,7 +58,7 @@ def test_bad_lesson_number_exits_2(tmp_path, capsys):
 
 def test_finish_records_a_pass_and_names_the_next_lesson(tmp_path, capsys):
     path = tmp_path / "progress.json"
-    opts = CoachOptions(progress_path=path, lesson=5, source="synthetic:3")
+    opts = CoachOptions(progress_path=path, lesson=5, source="kinect:0")
     session = CoachSession(opts)
     assert session.lesson.id == "first_trick"
     for i in range(40):
@@ -78,7 +79,9 @@ def test_finish_without_pass_names_the_mistake_to_work_on(tmp_path, capsys):
     save_progress(path, prev)
     session = CoachSession(CoachOptions(progress_path=path))
     assert session.lesson.id == "toss"  # the first lesson not passed
-    assert session.spec == LADDER[0].demo_spec
+    assert session.spec == LADDER[0].demo_spec and session.is_demo
+    session = CoachSession(CoachOptions(progress_path=path, source="webcam:0"))
+    assert not session.is_demo
     for i in range(8):
         session.evaluator.update(
             state(0.5 * i, balls=1, pattern="toss", mistakes=("too_high",), throws_seen=i)
@@ -123,15 +126,16 @@ def test_coach_strip_draws_on_an_offscreen_surface(tip):
 def test_coach_headless_video_has_the_lesson_strip(tmp_path, capsys):
     out_dir = tmp_path / "out"
     path = tmp_path / "progress.json"
-    argv = ["coach", "synthetic:3?seed=1", "--headless", "--seconds", "1", "--no-classifier"]
+    spec = "synthetic:3?seed=1&scale=0.5"
+    argv = ["coach", spec, "--headless", "--seconds", "1", "--no-classifier"]
     argv += ["--progress", str(path), "--out", str(out_dir), "--quiet"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "source: synthetic:3?seed=1" in out
+    assert f"source: {spec}" in out
     assert (out_dir / "demo.mp4").stat().st_size > 0
     img = pygame.image.load(str(out_dir / "last.png"))
     assert img.get_size() == (1024, 576)
-    assert load_progress(path).lessons["toss"].sessions == 1  # the default lesson: the first
+    assert load_progress(path).lessons["toss"].demo_sessions == 1  # default: the first lesson
 
 
 def test_sigterm_ends_the_session_and_saves_progress(tmp_path):
@@ -162,8 +166,7 @@ def test_sigterm_ends_the_session_and_saves_progress(tmp_path):
     assert proc.returncode == 0, err
     assert "stopped (interrupted)" in out
     assert f"progress saved to {path}" in out
-    rec = load_progress(path).lessons["toss"]
-    assert rec.sessions == 1 and rec.practice_s >= 1.0
+    assert load_progress(path).lessons["toss"].demo_sessions == 1
 
 
 def test_camera_dropping_out_keeps_the_practice_and_exits_2(tmp_path, monkeypatch, capsys):
@@ -254,4 +257,23 @@ def test_window_loop_runs_offscreen(tmp_path, capsys, monkeypatch):
     assert CoachSession(opts).run() == 0
     out = capsys.readouterr().out
     assert out.count("\nt ") >= 1 and "progress saved" in out
-    assert load_progress(tmp_path / "p.json").lessons["toss"].sessions == 1
+    assert load_progress(tmp_path / "p.json").lessons["toss"].demo_sessions == 1
+
+
+def test_a_demo_pass_does_not_pass_the_learner(tmp_path, capsys):
+    path = tmp_path / "progress.json"
+    session = CoachSession(CoachOptions(progress_path=path, lesson=5))
+    assert session.spec == LADDER[4].demo_spec
+    for i in range(40):
+        session.evaluator.update(state(i / 30, balls=3, trick="shower", conf=0.9))
+    assert session.evaluator.passed
+    session.finish()
+    out = capsys.readouterr().out
+    assert "the demo juggler passed lesson 5: First trick" in out
+    prog = load_progress(path)
+    rec = prog.lessons["first_trick"]
+    assert rec.demo_passed and rec.demo_sessions == 1
+    assert not rec.passed and rec.sessions == 0 and rec.mistakes == {}
+    assert prog.current_lesson().id == "toss"
+    line = ladder_text(prog).splitlines()[4]
+    assert line.startswith("[ ] 5. First trick") and "(the demo juggler passed)" in line
