@@ -120,15 +120,18 @@ def summarise(rows: list[dict]) -> dict:
 def plan(
     quick: bool, seeds_per: int, base: int = TEST_SEED_BASE
 ) -> list[tuple[str, int, str, str]]:
+    """(pattern, seed, modality, profile) jobs; profiles rotate within each modality."""
     jobs = []
     pats = PATTERNS + EXTRA_COUNTS
     if quick:
         pats = ["3", "531", "4"]
     k = 0
+    turn = {"depth": 0, "color": 0}
     for p in pats:
         for modality, profiles in (("depth", DEPTH_PROFILES), ("color", COLOR_PROFILES)):
-            for _s in range(seeds_per):
-                prof = profiles[k % len(profiles)]
+            for _ in range(seeds_per):
+                prof = profiles[turn[modality] % len(profiles)]
+                turn[modality] += 1
                 k += 1
                 jobs.append((p, base + k, modality, prof))
     return jobs

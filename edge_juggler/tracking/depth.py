@@ -33,6 +33,12 @@ class DepthConfig:
     work_width: int = 400  # frames wider than this are halved
 
 
+def _kth(v: np.ndarray, q: float) -> float:
+    """Quantile by partition (np.percentile/median cost ~10x more on small arrays)."""
+    k = min(len(v) - 1, int(q * len(v)))
+    return float(np.partition(v, k)[k])
+
+
 class DepthSegmenter:
     """Per-frame depth -> ball detections, hands, body depth."""
 
@@ -86,7 +92,11 @@ class DepthSegmenter:
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:
         cfg = self.cfg
-        d = depth if self.step == 1 else np.ascontiguousarray(depth[::2, ::2])
+        if self.step == 1:
+            d = depth
+        else:  # nearest-neighbour halving (a strided copy costs ~0.7 ms, this ~0.05 ms)
+            h, w = depth.shape
+            d = cv2.resize(depth, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
         # the body moves slowly: look for it every few frames only
         if self.body_z is None or self._n % 4 == 0:
             body = self.find_body(d)
@@ -131,7 +141,7 @@ class DepthSegmenter:
             zz = d[b.y : b.y + b.h, b.x : b.x + b.w][crop]
             if zz.size == 0:
                 continue
-            z_m = float(np.median(zz)) / 1000.0
+            z_m = _kth(zz, 0.5) / 1000.0
             r_exp = self.f * 0.5 * cfg.typical_ball_m / z_m
             lateral = abs(b.cx - bx) * z_m / self.f  # metres from the body's centre line
             if (
@@ -163,7 +173,7 @@ class DepthSegmenter:
             rv = ring[(ring > lo) & (ring < hi)]
             if rv.size == 0:
                 continue
-            z_m = float(np.percentile(rv, 10)) / 1000.0
+            z_m = _kth(rv, 0.1) / 1000.0
             lateral = abs(b.cx - bx) * z_m / self.f
             dup = any(
                 abs(o.x - b.cx * self.step) + abs(o.y - b.cy * self.step) < 2 * o.radius_px
