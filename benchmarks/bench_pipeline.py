@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     pygame.display.init()
     pygame.font.init()
+    from edge_juggler.app.runner import GIL_SWITCH_S
+
+    sys.setswitchinterval(GIL_SWITCH_S)  # as the demo does
     notices = Notices(echo=True)
     classifier: object = None if args.no_classifier else AUTO
     if args.sync_classifier and not args.no_classifier:

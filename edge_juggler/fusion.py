@@ -74,6 +74,7 @@ class FusionConfig:
     high_ratio: float = 1.6  # apex / expected apex above which throws are too high
     low_ratio: float = 0.5  # and below which they are too low
     min_advice_confidence: float = 0.35
+    min_classifier_confidence: float = 0.25  # below: the classifier has no opinion (27 classes)
     close_hands_m: float = 0.2  # throw points closer than this: hands too close (hip width ~0.35)
     walking_drift_m: float = 0.5  # pattern centre moved this far: walking
 
@@ -239,9 +240,11 @@ def _tracker_count(
     return int(track.ball_count), conf
 
 
-def _classifier_label(scores: ClassScores | None) -> catalogue.ClassInfo | None:
+def _classifier_label(scores: ClassScores | None, cfg: FusionConfig) -> catalogue.ClassInfo | None:
     if scores is None or scores.label not in catalogue.CLASSES:
         return None
+    if not scores.confidence >= cfg.min_classifier_confidence:
+        return None  # a guess barely above chance (1/27) is not a claim
     return _INFOS[catalogue.CLASSES.index(scores.label)]
 
 
@@ -375,7 +378,7 @@ def fuse(
     # ---- ball count
     t_count, t_conf = _tracker_count(track, throws, cfg)
     t_trusted = t_count is not None and throws >= cfg.min_throws
-    c_info = _classifier_label(scores)
+    c_info = _classifier_label(scores, cfg)
     c_conf = _clip01(float(scores.confidence)) if scores is not None and c_info else 0.0
     ball_count, agree = _fuse_count(t_count, t_conf, t_trusted, scores, c_info)
 

@@ -241,3 +241,11 @@ def test_tracker_sees_close_hands_and_walking():
     assert keys == {"hands_close": "tracker", "walking": "tracker"}
     ok = dict(STEADY, hand_separation_m=0.35, drift_m=0.1)
     assert fuse(track_state(30, metrics=ok), None).advice == ()
+
+
+def test_a_guess_near_chance_is_no_claim():
+    track = track_state(10, ball_count=3, metrics=STEADY)
+    st = fuse(track, class_scores("1b_toss_too_low", 0.05))
+    assert st.ball_count.source == "tracker" and st.agree is None
+    assert st.label.value is None and [a.key for a in st.advice] == []
+    assert fuse(None, class_scores("1b_toss_too_low", 0.05)).ball_count.source == "none"

@@ -38,7 +38,7 @@ BALL = (255, 220, 60)
 HELD = (255, 255, 255)
 HAND = (80, 255, 170)
 TRAIL_LEN = 24
-LATENCY_ROWS = ("source", "track", "classify", "model", "fuse", "draw", "output", "loop")
+LATENCY_ROWS = ("source", "track", "classify", "prep", "model", "fuse", "draw", "output", "loop")
 KEYS_HELP = "q/Esc quit   space pause   d depth/colour"
 
 

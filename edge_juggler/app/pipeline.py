@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,12 +101,95 @@ def build_tracker(frame: Frame, source: Source | None) -> Any:
     return Tracker(intr, frame.modality)
 
 
+class OffloadedClassifier:
+    """Hands frames to a feeder thread that calls ``inner.push`` (an AsyncClassifier).
+
+    AsyncClassifier runs inference on its own thread but crops and resizes the
+    frame on the caller's (several ms for each frame the clip takes); here even
+    that leaves the camera loop, which only appends to a short queue (oldest
+    frame dropped when the feeder falls behind). ``prep_ms`` collects the
+    feeder's per-push times for the latency table.
+    """
+
+    def __init__(self, inner: Any, queue_len: int = 3) -> None:
+        import threading  # noqa: PLC0415
+
+        self.inner = inner
+        self.dropped = 0
+        self.prep_ms: deque[float] = deque(maxlen=1000)
+        self.error: BaseException | None = None
+        self._queue: deque[tuple[Frame, Any]] = deque()
+        self._queue_len = queue_len
+        self._cond = threading.Condition()
+        self._closed = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="classifier-feed", daemon=True)
+        self._thread.start()
+
+    def push(self, frame: Frame, roi: tuple[int, int, int, int] | None = None) -> None:
+        if self.error is not None:
+            err, self.error = self.error, None
+            raise err
+        with self._cond:
+            if len(self._queue) >= self._queue_len:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append((frame, roi))
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                frame, roi = self._queue.popleft()
+                self._busy = True
+            t0 = time.perf_counter()
+            try:
+                self.inner.push(frame, roi)
+            except Exception as exc:  # handed to the loop's thread on the next push
+                self.error = exc
+            self.prep_ms.append((time.perf_counter() - t0) * 1e3)
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every queued frame went to the classifier (tests, end of a file)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._busy:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        inner_wait = getattr(self.inner, "wait_idle", None)
+        return bool(inner_wait(max(0.0, end - time.monotonic()))) if inner_wait else True
+
+    def latest(self) -> ClassScores | None:
+        return self.inner.latest()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout=5.0)
+        close = getattr(self.inner, "close", None)
+        if close:
+            close()
+
+
 def build_classifier(models_dir: str | None = None, precision: str = "int8", threads: int = 1):
-    """StreamingClassifier behind AsyncClassifier (lazy import: needs openvino and a model)."""
+    """StreamingClassifier behind AsyncClassifier behind a feeder thread (lazy import:
+    needs openvino and a model)."""
     from edge_juggler.neural.runtime import AsyncClassifier, StreamingClassifier  # noqa: PLC0415
 
-    return AsyncClassifier(
-        StreamingClassifier(models_dir=models_dir, precision=precision, threads=threads)
+    return OffloadedClassifier(
+        AsyncClassifier(
+            StreamingClassifier(models_dir=models_dir, precision=precision, threads=threads)
+        )
     )
 
 
@@ -252,6 +336,9 @@ class Pipeline:
                 )
                 self._close_classifier()
             times["classify"] = (time.perf_counter() - t0) * 1e3
+            prep = getattr(self.classifier, "prep_ms", None)
+            while prep:  # feeder-thread times, moved into the timer on this thread
+                timer.add("prep", prep.popleft())
             if scores is not None and scores is not self._scores_seen:
                 self._scores_seen = scores
                 new_scores = True

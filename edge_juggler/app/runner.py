@@ -23,6 +23,7 @@ LIVE_SCHEMES = ("kinect:", "webcam:")
 CAMERA_SPECS = ("kinect:0", "webcam:0")
 DEFAULT_SPEC = "synthetic:3"
 HEADLESS_DEFAULT_SECONDS = 10.0
+GIL_SWITCH_S = 0.001
 
 
 @dataclass
@@ -120,6 +121,10 @@ def run_demo(opts: DemoOptions) -> int:
     pygame.display.init()
     pygame.font.init()
     old_term = _stop_on_sigterm()
+    # the classifier's feeder thread holds the GIL in numpy stretches; with the default
+    # 5 ms switch interval the camera loop could wait that long for it
+    old_switch = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_S)
     try:
         pipeline = Pipeline(
             source,
@@ -163,6 +168,7 @@ def run_demo(opts: DemoOptions) -> int:
         source.close()
         pygame.quit()
         _restore_sigterm(old_term)
+        sys.setswitchinterval(old_switch)
     if interrupted:
         print("edge-juggler: stopped (interrupted), files finished", file=sys.stderr)
     frames = pipeline.frames if pipeline is not None else 0

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
-#: stages of one loop iteration, in pipeline order; "model" is the classifier's own
-#: inference time on its thread (not on the loop), "loop" the whole iteration
+#: stages of one loop iteration, in pipeline order; off the loop: "prep" (the
+#: classifier's crop/resize on its feeder thread) and "model" (inference on its
+#: thread); "loop" is the whole iteration
 STAGES: tuple[str, ...] = ("source", "track", "classify", "fuse", "draw", "output")
-EXTRA: tuple[str, ...] = ("model", "loop")
+EXTRA: tuple[str, ...] = ("prep", "model", "loop")
 
 #: the design card's budget per stage in milliseconds (DESIGN.md, latency budget)
 BUDGET_MS: dict[str, float] = {

@@ -114,3 +114,62 @@ def test_roi_around_hands_and_balls():
     x0, y0, x1, y1 = roi
     assert 0 <= x0 < 30 and 130 < x1 <= 160 and 0 <= y0 < y1 <= 120
     assert roi_from_track(None, frame) is None
+
+
+def test_offloaded_classifier_feeds_from_its_own_thread():
+    import threading
+
+    from edge_juggler.app.pipeline import OffloadedClassifier
+
+    threads = set()
+
+    class Inner(ScriptedAsyncClassifier):
+        def push(self, frame, roi=None):
+            threads.add(threading.current_thread().name)
+            super().push(frame, roi)
+
+    inner = Inner(stride=2)
+    clf = OffloadedClassifier(inner, queue_len=100)
+    timer = StageTimer()
+    pipe = Pipeline(
+        ParabolaSource(10), tracker=None, classifier=clf, timer=timer, notices=Notices(False)
+    )
+    steps = list(pipe.steps())
+    assert clf.wait_idle(5.0)
+    assert inner.pushes == 10 and threads == {"classifier-feed"}
+    assert clf.latest() is not None and clf.latest().label == "3b_cascade_good"
+    pipe.process(steps[-1].frame)  # drains the feeder's times into the timer
+    assert timer.percentiles()["prep"]["n"] >= 10
+    pipe.close()
+    assert inner.closed and not clf._thread.is_alive()
+
+
+def test_offloaded_classifier_drops_oldest_and_reports_errors(capsys):
+    import threading
+
+    from edge_juggler.app.pipeline import OffloadedClassifier
+
+    gate = threading.Event()
+
+    class Slow(ScriptedAsyncClassifier):
+        def push(self, frame, roi=None):
+            gate.wait(5.0)
+            if frame.index == 7:
+                raise RuntimeError("preprocess exploded")
+            super().push(frame, roi)
+
+    clf = OffloadedClassifier(Slow(), queue_len=2)
+    frames = list(ParabolaSource(8))
+    for f in frames[:6]:
+        clf.push(f)
+    assert clf.dropped >= 3  # the feeder holds at most one, the queue two
+    gate.set()
+    clf.push(frames[7])
+    assert clf.wait_idle(5.0)
+    pipe = Pipeline(ParabolaSource(3), tracker=None, classifier=clf)
+    out = list(pipe.steps())
+    assert len(out) == 3 and pipe.classifier is None  # failed, the demo goes on
+    assert (
+        "classifier failed at frame 0 (RuntimeError: preprocess exploded)"
+        in capsys.readouterr().err
+    )
