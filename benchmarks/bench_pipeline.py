@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"\npipeline latency on {args.source}, {measured} frames, HUD {args.size[0]}x{args.size[1]}"
     )
     print(f"{'stage':<10}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}{'n':>7}{'budget':>8}")
-    for stage in [*STAGES, "model", "loop"]:
+    for stage in [*STAGES, "prep", "model", "loop"]:
         row = stats.get(stage)
         if row is None:
             continue
