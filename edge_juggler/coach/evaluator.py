@@ -20,8 +20,9 @@ check is ``True``.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from edge_juggler import catalogue
@@ -103,9 +104,9 @@ def _known(claim, min_conf: float) -> bool:
     return claim.known and claim.confidence >= min_conf
 
 
-def rhythm_cv(times: Iterable[float]) -> float | None:
+def rhythm_cv(times: Sequence[float], is_sorted: bool = False) -> float | None:
     """Coefficient of variation of the intervals between successive throws (None if < 4)."""
-    ts = sorted(times)[-(RHYTHM_WINDOW + 1) :]
+    ts = list(times[-(RHYTHM_WINDOW + 1) :]) if is_sorted else sorted(times)[-(RHYTHM_WINDOW + 1) :]
     iv = [b - a for a, b in zip(ts, ts[1:], strict=False)]
     if len(iv) < MIN_INTERVALS:
         return None
@@ -188,7 +189,8 @@ class LessonEvaluator:
         for e in sorted((e for e in events if e.type == "throw"), key=lambda e: e.t_s):
             self._check_together(e)
         for x in throw_times:
-            self._add(self.throw_times, x, x)
+            if x > self.run_start_t:
+                bisect.insort(self.throw_times, x)  # kept sorted: late events arrive too
         for e in events:
             if e.type == "catch":
                 self._add(self.catch_times, e.t_s, e.t_s)
@@ -271,7 +273,7 @@ class LessonEvaluator:
                 )
             )
         if c.max_rhythm_cv is not None:
-            cv = rhythm_cv(self.throw_times)
+            cv = rhythm_cv(self.throw_times, is_sorted=True)
             if cv is None:
                 out.append(Check("rhythm", None, f"rhythm ? (cv<{c.max_rhythm_cv:.2f})"))
             else:
