@@ -278,4 +278,7 @@ class CoachSession:
 def run_coach(opts: CoachOptions, out: TextIO | None = None) -> int:
     """Entry point used by the CLI."""
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # keep Python's SIGINT/SIGTERM handling (SDL would swallow them into a QUIT event),
+    # so Ctrl-C and SIGTERM end the session with the progress saved
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     return CoachSession(opts, out).run()
