@@ -265,9 +265,9 @@ def throw_values(flights: list[Flight], grid: BeatGrid, mid: np.ndarray | None) 
             crossing = _side(xb, mid[k]) != _side(xl, mid[k])
         n = 1 if crossing else 2
         limit = (f.t_land if f.t_land is not None else f.t_catch) + 0.05 * grid.tau
-        while grid.slot_time(b + n) <= limit and n < 36:
+        while grid.slot_time(b + n) <= limit and n < 16:
             n += 2
-        vals.append(n)
+        vals.append(n if n < 16 else None)  # longer than any real throw: a tracking error
     return vals
 
 
