@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
     pygame.font.init()
     from edge_juggler.app.runner import GIL_SWITCH_S
 
+    old_switch = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_S)  # as the demo does
     notices = Notices(echo=True)
     classifier: object = None if args.no_classifier else AUTO
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
         pipe.close()
         source.close()
         pygame.quit()
+        sys.setswitchinterval(old_switch)
     stats = pipe.timer.percentiles((50, 95, 99), recent=False) if measured else {}
     result = {
         "benchmark": "pipeline",
