@@ -282,6 +282,10 @@ class Hud:
         self.blit_text(surface, "throws", (x, y), 20, DIM)
         self.blit_text(surface, f"{tps}   ({st.throws_seen} seen)", (x + 92, y), 20, FG)
         y += 24
+        if st.juggling.known and st.juggling.value is False:
+            col = SOURCE_COLOURS.get(st.juggling.source, FG)
+            self.blit_text(surface, f"not juggling ({st.juggling.source})", (x, y), 18, col)
+            y += 17
         if st.agree is False:
             self.blit_text(
                 surface, "tracker and classifier disagree on the count", (x, y), 16, WARN
