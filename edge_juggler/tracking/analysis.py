@@ -90,6 +90,25 @@ def hand_level_endpoints(flights: list[Flight]) -> None:
         f.x_land = f.apex_xy[0] + vx * (tl - f.t_apex)
 
 
+def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
+    """One arc seen twice (two track fragments of one ball) counts once: same apex
+    moment and place (within 0.1 s and 10 cm); the longer observation wins."""
+    if not scale.px_per_m:
+        return flights
+    near = 0.1 * scale.px_per_m
+    out: list[Flight] = []
+    for f in sorted(flights, key=lambda f: -f.duration):
+        if any(
+            abs(f.t_apex - o.t_apex) < 0.1
+            and abs(f.apex_xy[0] - o.apex_xy[0]) < near
+            and abs(f.apex_xy[1] - o.apex_xy[1]) < near
+            for o in out
+        ):
+            continue
+        out.append(f)
+    return sorted(out, key=lambda f: f.t_throw)
+
+
 def _two_means(x: np.ndarray) -> tuple[float, float, float]:
     """Best 1-D split into two groups: (mean_lo, mean_hi, separation in pooled std)."""
     xs = np.sort(x)
@@ -250,6 +269,42 @@ def build_beat_grid(
     return grid, (mid if two else None)
 
 
+def build_metronome_grid(flights: list[Flight], mid: np.ndarray | None) -> BeatGrid | None:
+    """Beats from a steady clock (approximate GCD of the throw intervals).
+
+    The hand-sequence grid breaks when throws are missed (a low 1 hidden by the
+    hands); a steady juggler's clock does not. Each parity of the clock is the
+    hand that throws on it most often.
+    """
+    if len(flights) < 4:
+        return None
+    t = np.array([f.t_beat if f.t_beat is not None else f.t_throw for f in flights])
+    tau = grid_period(t)
+    if tau is None:
+        return None
+    m = np.round((t - t[0]) / tau).astype(int)
+    for _ in range(2):  # follow slow tempo drift
+        if m[-1] > m[0]:
+            a, b = np.polyfit(m, t, 1)
+            tau = float(a)
+            m = np.round((t - b) / tau).astype(int)
+    m -= m.min()
+    anchors = {}
+    for p in (0, 1):
+        sel = m % 2 == p
+        if sel.any():
+            um = np.unique(m[sel])
+            anchors[p] = (um, np.array([np.median(t[m == k]) for k in um]))
+    hop = {0: "right", 1: "left"}
+    if mid is not None:
+        hx = np.array([f.x_beat if f.x_beat is not None else f.throw_xy[0] for f in flights])
+        r0 = np.mean(hx[m % 2 == 0] < mid[m % 2 == 0]) if (m % 2 == 0).any() else 0.5
+        hop = {0: "right", 1: "left"} if r0 >= 0.5 else {0: "left", 1: "right"}
+    return BeatGrid(
+        beats=m, tau=tau, two_handed=mid is not None, anchors=anchors, hand_of_parity=hop
+    )
+
+
 def throw_values(flights: list[Flight], grid: BeatGrid, mid: np.ndarray | None) -> list[int | None]:
     """Siteswap value of each flight from its catch time and catching hand."""
     vals: list[int | None] = []
@@ -388,6 +443,15 @@ def analyse_flights(
         vals = throw_values(flights, grid, mid)
         seq = beat_sequence(flights, grid, vals)
         ss, agree = find_period(seq)
+        # a steady clock may explain the throws better (missed throws break hand order)
+        mgrid = build_metronome_grid(flights, mid)
+        if mgrid is not None and (ss is None or agree < 0.9):
+            mvals = throw_values(flights, mgrid, mid)
+            mss, magree = find_period(beat_sequence(flights, mgrid, mvals))
+            if mss is not None and magree > agree + 0.05:
+                ss, agree, grid = mss, magree, mgrid
+                for f, b in zip(flights, grid.beats, strict=True):
+                    f.throw_hand = grid.hand_of_parity.get(int(b) % 2)
     if identities and len(flights) >= 6:
         n_ids = len({f.ball for f in flights})
         ss2, agree2 = find_period(gap_sequence(flights))

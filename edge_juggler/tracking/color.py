@@ -177,14 +177,16 @@ class ColorLearner:
                     v_lo=v_lo,
                 )
             )
+        model = self._sizes(ColorModel(ranges, None))
         # same hue, different saturation (ball vs skin): split the saturation axis
-        for i, ri in enumerate(ranges):
-            for rj in ranges[i + 1 :]:
+        kept = model.ranges
+        for i, ri in enumerate(kept):
+            for rj in kept[i + 1 :]:
                 lo_r, hi_r = (ri, rj) if ri.s_lo < rj.s_lo else (rj, ri)
                 if _hue_overlap(ri, rj):
                     lo_r.s_hi = min(lo_r.s_hi, hi_r.s_lo - 1)
-        model = ColorModel([r for r in ranges if r.s_hi > r.s_lo], None)
-        return self._sizes(model)
+        model.ranges = [r for r in kept if r.s_hi > r.s_lo]
+        return model
 
     def _sizes(self, model: ColorModel) -> ColorModel:
         """Measure each colour's compact blobs in recent frames; balls share one size.
@@ -213,8 +215,9 @@ class ColorLearner:
         }
         if not med:
             return ColorModel([], None)
-        rmin = min(med.values())
-        keep = [c for c, r in sorted(med.items()) if r <= 1.5 * rmin]
+        # balls of every colour have one size: keep the colours near the typical one
+        rmid = float(np.median(list(med.values())))
+        keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.6 * rmid]
         radii = [r for c in keep for r in per[c]]
         return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
 

@@ -105,6 +105,21 @@ def apex_candidates(tr: TrackSamples, max_gap_s: float = 0.15) -> list[int]:
     return (np.nonzero(ok)[0] + 1).tolist()
 
 
+def _hidden_apexes(tr: TrackSamples, max_gap_s: float) -> list[int]:
+    """Samples i where the ball rose into a gap and came down out of it.
+
+    High throws leave the top of the picture (or pass behind the head), so the
+    apex itself is never seen; the arc on both sides still is.
+    """
+    t, y = tr.t, tr.xy[:, 1]
+    out = []
+    for i in range(1, len(t) - 2):
+        gap = t[i + 1] - t[i]
+        if max_gap_s < gap <= 1.2 and y[i - 1] > y[i] and y[i + 2] > y[i + 1]:
+            out.append(i)
+    return out
+
+
 def estimate_gravity_px(
     tracks: list[TrackSamples], prior: float | None = None, min_samples: int = 5
 ) -> float | None:
@@ -175,7 +190,12 @@ class _Line:
 
 
 def _grow(
-    tr: TrackSamples, i: int, acc: float, tol: float, max_gap_s: float
+    tr: TrackSamples,
+    i: int,
+    acc: float,
+    tol: float,
+    max_gap_s: float,
+    seed: tuple[int, int] | None = None,
 ) -> tuple[int, int, tuple[float, float], float] | None:
     """Grow a parabola from apex sample i, one sample at a time.
 
@@ -198,7 +218,7 @@ def _grow(
             ln.add(s_, y[k] - 0.5 * a * s_ * s_)
         return ln
 
-    lo, hi = max(0, i - 1), min(n - 1, i + 1)
+    lo, hi = seed if seed is not None else (max(0, i - 1), min(n - 1, i + 1))
     ly = build(lo, hi, acc)
     lx = _Line()
     for k in range(lo, hi + 1):
@@ -265,11 +285,12 @@ def extract_flights(
     tol = max(min_tol_px, tol_m * px_per_m)
     flights: list[Flight] = []
     covered = np.zeros(len(tr), dtype=bool)
-    cands = sorted(apex_candidates(tr), key=lambda k: tr.xy[k, 1])
-    for i in cands:
+    cands = [(i, None) for i in sorted(apex_candidates(tr), key=lambda k: tr.xy[k, 1])]
+    cands += [(i, (i - 1, i + 2)) for i in _hidden_apexes(tr, max_gap_s)]
+    for i, seed in cands:
         if covered[i]:
             continue
-        grown = _grow(tr, i, g_px, tol, max_gap_s)
+        grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
         if grown is None:
             continue
         lo, hi, coef, acc = grown

@@ -16,7 +16,13 @@ import numpy as np
 
 from edge_juggler.errors import InputError
 from edge_juggler.frames import Frame, Intrinsics
-from edge_juggler.tracking.analysis import Analysis, Scale, analyse_flights, clean_flights
+from edge_juggler.tracking.analysis import (
+    Analysis,
+    Scale,
+    analyse_flights,
+    clean_flights,
+    dedupe_flights,
+)
 from edge_juggler.tracking.association import BALL_RADIUS_M, Associator, StaticFilter
 from edge_juggler.tracking.color import ColorConfig, ColorLearner, ColorModel, ColorSegmenter
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
@@ -240,7 +246,7 @@ class Tracker:
             return [], scale
         self.assoc.g_px = scale.g_px
         flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
-        return clean_flights(flights, scale), scale
+        return dedupe_flights(clean_flights(flights, scale), scale), scale
 
     def _live_analysis(self, now: float) -> tuple[Event, ...]:
         tracks = self.samples(since=now - self.cfg.live_window_s)
