@@ -73,6 +73,22 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         f"{q['latency_ms_median_2threads']} ms |",
         f"| size | {f['size_bytes'] / 1e6:.2f} MB | {q['size_bytes'] / 1e6:.2f} MB |",
         "",
+    ]
+    br = s.get("breakdown")
+    if br:
+        lines += [
+            "INT8 top-1 by input (the same test clips with a modality blanked out; "
+            f"{br['clips']['full']} clips show the whole frame, {br['clips']['roi']} the "
+            "juggler's box):",
+            "",
+            "| input | all | whole frame | juggler box |",
+            "| --- | --- | --- | --- |",
+        ]
+        for name, title in (("rgbd", "RGB-D"), ("color", "colour only"), ("depth", "depth only")):
+            b = br[name]
+            lines.append(f"| {title} | {_pct(b['all'])} | {_pct(b['full'])} | {_pct(b['roi'])} |")
+        lines.append("")
+    lines += [
         "Latency here is measured right after training on a shared, noisy machine; "
         "`python benchmarks/bench_neural.py` measures it on its own.",
         "",

@@ -29,6 +29,7 @@ class ModelConfig:
     fps: float = 10.0  # clip sampling rate (frames are picked by timestamp)
     width: float = 1.0  # channel multiplier
     num_classes: int = 27
+    motion: bool = False  # also feed frame-to-frame differences (computed inside the graph)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,7 +94,7 @@ class JuggleNet(nn.Module):
         c1, c2, c3, c4, c5 = (_ch(c, w) for c in (16, 24, 40, 64, 96))
         # per-frame 2-D encoder: S -> S/8 (dense early convs: cheap to train on CPU)
         self.frame_encoder = nn.Sequential(
-            _ConvBN(cfg.channels, c1, 3, 2),
+            _ConvBN(cfg.channels * (2 if cfg.motion else 1), c1, 3, 2),
             _ConvBN(c1, c2, 3, 2),
             _Block2d(c2, c2, 1, 2),
             _ConvBN(c2, c3, 3, 2),
@@ -113,6 +114,11 @@ class JuggleNet(nn.Module):
         self.frame_encoder.to(memory_format=torch.channels_last)
 
     def features(self, clip: torch.Tensor) -> torch.Tensor:
+        if self.cfg.motion:
+            # differences show what moved at full resolution (a ball is a pixel or two);
+            # the per-frame convs would otherwise have to find motion at 1/8 resolution
+            diff = clip[:, 1:] - clip[:, :-1]
+            clip = torch.cat([clip, torch.cat([torch.zeros_like(clip[:, :1]), diff], 1)], 2)
         b, t, c, h, wd = clip.shape
         x = clip.reshape(b * t, c, h, wd).contiguous(memory_format=torch.channels_last)
         x = self.frame_encoder(x)

@@ -122,6 +122,29 @@ def evaluate_models(out_dir: Path, labels: list[str], test_x, test_y, log) -> di
     return res
 
 
+def evaluate_breakdown(out_dir: Path, test_set, frames: int, log) -> dict:
+    """INT8 top-1 by input: RGB-D vs colour-only vs depth-only, whole frame vs box."""
+    xs, ys = test_set.eval_arrays(frames)
+    views = np.array([m.get("view", "full") for m in test_set.meta])
+    xml = out_dir / f"{MODEL_STEM}_int8.xml"
+    out: dict = {}
+    for name in ("rgbd", "color", "depth"):
+        x = xs.copy()
+        if name == "color":
+            x[:, :, 3] = 0.0
+        elif name == "depth":
+            x[:, :, :3] = 0.0
+        hit = _ir_eval(xml, x).argmax(1) == ys
+        out[name] = {v: round(float(hit[views == v].mean()), 4) for v in ("full", "roi")}
+        out[name]["all"] = round(float(hit.mean()), 4)
+        log(
+            f"INT8 {name}: top-1 {out[name]['all']:.3f} (whole frame "
+            f"{out[name]['full']:.3f}, juggler box {out[name]['roi']:.3f})"
+        )
+    out["clips"] = {v: int((views == v).sum()) for v in ("full", "roi")}
+    return out
+
+
 def run(
     out_dir: Path,
     *,
@@ -275,6 +298,8 @@ def run(
         out_dir / "confusion_int8.png",
         f"INT8 IR on {len(test_y)} held-out clips: top-1 {int8['top1']:.1%}",
     )
+    if finetune is None:
+        summary["breakdown"] = evaluate_breakdown(out_dir, test_set, cfg.frames, log)
     summary["minutes"] = round((time.monotonic() - t0) / 60, 1)
     (out_dir / "metrics.json").write_text(json.dumps(summary, indent=1) + "\n")
     if finetune is None:

@@ -20,11 +20,11 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Clip-level augmentation (T, C, S, S): what varies between cameras and rooms."""
     x = x.copy()
     r = rng.random()
-    if r < 0.2:
+    if r < 0.15:
         x[:, :3] = 0.0  # depth-only camera
-    elif r < 0.4:
+    elif r < 0.3:
         x[:, 3] = 0.0  # colour-only camera (webcam, phone)
-    if r >= 0.2:
+    if r >= 0.15:
         rgb = x[:, :3]
         inside = rgb[:, :1] != 0  # letterbox padding stays 0
         shift = rng.uniform(-0.25, 0.25) + rng.uniform(-0.1, 0.1, size=(1, 3, 1, 1))
@@ -32,7 +32,7 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         rgb += shift.astype(np.float32)
         np.clip(rgb, -1.0, 1.0, out=rgb)
         rgb *= inside
-    if (r < 0.2 or r >= 0.4) and rng.random() < 0.5:
+    if (r < 0.15 or r >= 0.3) and rng.random() < 0.5:
         holes = rng.random(x[:, 3].shape, dtype=np.float32) < rng.uniform(0.0, 0.08)
         x[:, 3][holes] = 0.0
     if rng.random() < 0.5:
@@ -104,7 +104,7 @@ def train_model(
             return lr * (0.1 + 0.9 * frac / warm)
         return lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (frac - warm) / (1 - warm))))
 
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    loss_fn = nn.CrossEntropyLoss()
     val_x = val_y = None
     if val_set is not None and len(val_set):
         val_x, val_y = val_set.eval_arrays(frames)
