@@ -138,19 +138,22 @@ class Tracker:
         )
 
     def _ball(self, tr) -> Ball:
+        """The per-frame view of one track (pure Python: this runs for every ball)."""
         pos = None
-        z = tr.z[-1] if tr.z else np.nan
+        z = tr.z[-1] if tr.z else float("nan")
         intr = self.depth_seg.full if self.depth_seg else None
-        if intr is not None and np.isfinite(z):
-            p = intr.deproject(np.array(tr.x[-1]), np.array(tr.y[-1]), np.array(z))
-            pos = tuple(float(c) for c in p)
+        x, y = float(tr.x[-1]), float(tr.y[-1])
+        if intr is not None and z == z:  # not NaN
+            pos = ((x - intr.cx) * z / intr.fx, (y - intr.cy) * z / intr.fy, float(z))
         g = self.assoc.g_px
         in_flight = False
         if g and len(tr.t) >= 3 and tr.t[-1] - tr.t[-3] < 0.2:
-            tt = np.asarray(tr.t[-3:]) - tr.t[-1]
-            acc = 2 * np.polyfit(tt, np.asarray(tr.y[-3:]), 2)[0]
-            in_flight = bool(0.5 * g < acc < 1.6 * g)
-        return Ball(tr.id, float(tr.x[-1]), float(tr.y[-1]), in_flight, pos, None)
+            t1, t2, t3 = tr.t[-3:]
+            y1, y2, y3 = tr.y[-3:]
+            if t3 > t2 > t1:
+                acc = 2 * ((y3 - y2) / (t3 - t2) - (y2 - y1) / (t2 - t1)) / (t3 - t1)
+                in_flight = 0.5 * g < acc < 1.6 * g
+        return Ball(tr.id, x, y, in_flight, pos, None)
 
     def _update_mot(self, frame: Frame) -> None:
         arr = np.asarray(frame.extras.get("tracks", []), dtype=np.float64).reshape(-1, 3)
