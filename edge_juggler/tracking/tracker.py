@@ -263,9 +263,22 @@ class Tracker:
             flights, scale, duration_s=min(self.cfg.live_window_s, now - (self.t_first or now))
         )
         self._live_count = summary.get("ball_count")
+        # over the last live_window_s: what fusion and the HUD read
         self._live_metrics = {
             k: summary.get(k)
-            for k in ("throws_per_second", "siteswap", "mean_apex_height_m", "period_cv")
+            for k in (
+                "throws_per_second",
+                "siteswap",
+                "mean_apex_height_m",
+                "period_cv",
+                "throws",
+                "catches",
+                "drops",
+                "hand_separation_m",
+                "hand_height_difference_m",
+                "drift_m",
+                "beat_period_s",
+            )
         }
         new = []
         for e in events:

@@ -57,3 +57,16 @@ def test_kinect_v1_office_frame_has_no_balls(shared_data, tmp_path):
     except Exception:  # noqa: BLE001 - older TumSource without ?profile
         a = _analyse(str(tmp_path))
     assert a.summary["ball_count"] == 0 and a.summary["throws"] == 0
+
+
+def test_live_state_carries_running_metrics(shared_data):
+    """TrackState per frame: running ball count and the metrics fusion reads."""
+    spec = str(shared_data / "tfg_siteswap_tracks" / "4_manual2.txt")
+    with open_source(spec) as src:
+        tr = Tracker(src.intrinsics, src.modality)
+        states = [tr.update(f) for f in src]
+    last = states[-1]
+    assert last.ball_count == 4
+    for key in ("throws", "drops", "throws_per_second", "period_cv", "siteswap", "drift_m"):
+        assert key in last.metrics
+    assert sum(len(s.events) for s in states) > 20  # events are published while running
