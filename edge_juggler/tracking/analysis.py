@@ -430,6 +430,7 @@ def analyse_flights(
         flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0, use_identity=identities
     )
     ss = None
+    seq: list[int] = []
     agree = 0.0
     if grid is not None:
         hop = grid.hand_of_parity
@@ -496,6 +497,10 @@ def analyse_flights(
     if ss is not None and agree >= 0.6:
         siteswap = "".join(throw_symbol(v) for v in ss)
         ball_count = int(sum(ss) // len(ss))
+    elif len(seq) >= 8:
+        # no clean period, but the average throw is still the number of balls
+        core = seq[len(seq) // 8 : len(seq) - len(seq) // 8]
+        ball_count = int(round(float(np.mean(core))))
     elif fallback_ball_count is not None:
         ball_count = fallback_ball_count
     if not flights:
