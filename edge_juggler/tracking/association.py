@@ -140,17 +140,16 @@ class Associator:
         seen: list[BallTrack] = []
         unmatched = list(range(len(dets)))
         if tracks and dets:
-            cost = np.full((len(tracks), len(dets)), 1e6)
-            for i, tr in enumerate(tracks):
-                g = self._gravity(tr.radius_px)
-                px, py = tr.predict(t, g)
-                gate = self._gate(tr, t)
-                for j, d in enumerate(dets):
-                    if tr.color_id >= 0 and d.color_id >= 0 and tr.color_id != d.color_id:
-                        continue
-                    dist = float(np.hypot(d.x - px, d.y - py))
-                    if dist <= gate:
-                        cost[i, j] = dist / gate
+            pred = np.array(
+                [tr.predict(t, self._gravity(tr.radius_px)) for tr in tracks], dtype=np.float64
+            )
+            gate = np.array([self._gate(tr, t) for tr in tracks])
+            dxy = np.array([(d.x, d.y) for d in dets], dtype=np.float64)
+            dist = np.hypot(dxy[None, :, 0] - pred[:, None, 0], dxy[None, :, 1] - pred[:, None, 1])
+            tc = np.array([tr.color_id for tr in tracks])[:, None]
+            dc = np.array([d.color_id for d in dets])[None, :]
+            ok = (dist <= gate[:, None]) & ((tc < 0) | (dc < 0) | (tc == dc))
+            cost = np.where(ok, dist / gate[:, None], 1e6)
             rows, cols = linear_sum_assignment(cost)
             used = set()
             for i, j in zip(rows, cols, strict=True):
