@@ -44,7 +44,8 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     """Drop arcs that are hand motion, not throws.
 
     A throw either rises (>= 5 cm) and lasts a fair part of a typical flight,
-    or crosses to the other hand (a low pass such as a 1 travels >= 12 cm).
+    or crosses to the other hand (a low pass such as a 1 travels >= 25 cm; a held
+    ball carried sideways travels less).
     """
     if not flights:
         return []
@@ -60,7 +61,7 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
             continue
         # a few samples always fit some parabola: a rising throw needs a real arc
         tall = rise >= 0.05 and f.duration >= 0.35 * med and f.i1 - f.i0 >= 5
-        crossing = trav >= 0.12 and f.duration >= 0.06
+        crossing = trav >= 0.25 and f.duration >= 0.06
         if tall or crossing:
             out.append(f)
     return out
