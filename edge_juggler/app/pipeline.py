@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from edge_juggler.capture.base import Source
 from edge_juggler.errors import DeviceError, InputError
 from edge_juggler.frames import Frame
@@ -214,7 +216,7 @@ class Pipeline:
         fusion_config: FusionConfig | None = None,
         classifier_factory: Callable[[], Any] | None = None,
         tracker_factory: Callable[[Frame, Source | None], Any] | None = None,
-        use_roi: bool = False,
+        use_roi: bool = True,
     ) -> None:
         self.source = source
         self.timer = timer or StageTimer()
@@ -240,8 +242,10 @@ class Pipeline:
             self.classifier = classifier
         if self.classifier is not None and not hasattr(self.classifier, "latest"):
             self.classifier = _SyncClassifier(self.classifier)
-        #: crop the classifier's input around the juggler the tracker found
+        #: crop the classifier's input around the juggler the tracker found (the model
+        #: was trained on whole frames and on such boxes)
         self.use_roi = use_roi
+        self.box = JugglerBox()
         self.state: JugglingState | None = None
         self.frames = 0
         self._scores_seen: ClassScores | None = None
@@ -324,7 +328,7 @@ class Pipeline:
         if self.classifier is not None and (frame.color is not None or frame.depth is not None):
             t0 = time.perf_counter()
             try:
-                roi = roi_from_track(track, frame) if self.use_roi else None
+                roi = self.box.update(track, frame) if self.use_roi else None
                 self.classifier.push(frame, roi)
                 scores = self.classifier.latest()
             except Exception as exc:
@@ -385,29 +389,56 @@ class Pipeline:
         self._close_classifier()
 
 
-def roi_from_track(track: TrackState | None, frame: Frame) -> tuple[int, int, int, int] | None:
-    """Box (x0, y0, x1, y1) around the balls and hands so the classifier sees the juggler.
+class JugglerBox:
+    """The box the classifier should look at: hands and balls of the last clip, squared.
 
-    None until the tracker sees both hands (then the classifier uses the whole frame).
+    Mirrors how the model was trained (neural/train/simtruth.clip_box): the points of
+    the last ``window_s`` seconds (one clip), a square of side max(width, height,
+    ``min_side`` x image height) around their middle, grown by ``scale``. The 2nd-98th
+    percentiles keep one stray detection from blowing the box up. None (whole frame)
+    until the tracker has seen a hand or a ball in the window.
     """
-    if track is None or len(track.hands) < 2:
-        return None
-    xs = [h.x_px for h in track.hands] + [b.x_px for b in track.balls]
-    ys = [h.y_px for h in track.hands] + [b.y_px for b in track.balls]
-    intr = frame.intrinsics
-    if intr is not None:
-        w, h = intr.width, intr.height
-    else:
-        img = frame.depth if frame.depth is not None else frame.color
-        if img is None:
+
+    def __init__(self, window_s: float = 1.6, min_side: float = 0.35, scale: float = 1.1):
+        self.window_s = window_s
+        self.min_side = min_side
+        self.scale = scale
+        self._pts: deque[tuple[float, list[tuple[float, float]]]] = deque()
+
+    def reset(self) -> None:
+        self._pts.clear()
+
+    def update(self, track: TrackState | None, frame: Frame) -> tuple[int, int, int, int] | None:
+        if track is not None:
+            pts = [(h.x_px, h.y_px) for h in track.hands]
+            pts += [(b.x_px, b.y_px) for b in track.balls]
+            if pts:
+                self._pts.append((frame.t_s, pts))
+        while self._pts and frame.t_s - self._pts[0][0] > self.window_s:
+            self._pts.popleft()
+        if not self._pts:
             return None
-        h, w = img.shape[:2]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    span = max(x1 - x0, y1 - y0, 0.15 * min(w, h))
-    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-    half = 0.5 * span * 1.6  # margin for balls above the last seen apex
-    bx0, by0 = int(max(0, cx - half)), int(max(0, cy - half * 1.2))
-    bx1, by1 = int(min(w, cx + half)), int(min(h, cy + half * 0.8))
-    if bx1 - bx0 < 8 or by1 - by0 < 8:
-        return None
-    return bx0, by0, bx1, by1
+        xy = np.array([p for _, pts in self._pts for p in pts], dtype=np.float64)
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if not len(xy):
+            return None
+        if len(xy) >= 20:
+            (x0, y0), (x1, y1) = np.percentile(xy, [2, 98], axis=0)
+        else:
+            (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        img = frame.depth if frame.depth is not None else frame.color
+        if img is not None:
+            h = img.shape[0]
+        elif frame.intrinsics is not None:
+            h = frame.intrinsics.height
+        else:
+            return None
+        side = max(x1 - x0, y1 - y0, self.min_side * h) * self.scale
+        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+        half = 0.5 * side
+        return (
+            int(round(cx - half)),
+            int(round(cy - half)),
+            int(round(cx + half)),
+            int(round(cy + half)),
+        )

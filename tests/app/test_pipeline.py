@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from edge_juggler.app.pipeline import Notices, Pipeline, roi_from_track
+from edge_juggler.app.pipeline import JugglerBox, Notices, Pipeline
 from edge_juggler.app.timing import StageTimer
 from edge_juggler.errors import DeviceError
 from tests.app.fakes import (
@@ -107,13 +109,30 @@ def test_driver_crash_becomes_one_line_device_error(monkeypatch):
     assert msg.startswith("kinect:0: source stopped delivering frames") and "\n" not in msg
 
 
-def test_roi_around_hands_and_balls():
-    frame = next(iter(ParabolaSource(1)))
-    roi = roi_from_track(track_state(0), frame)
-    assert roi is not None
+def test_juggler_box_covers_the_last_clip_and_squares_it():
+    box = JugglerBox(window_s=1.0, min_side=0.35, scale=1.0)
+    frames = list(ParabolaSource(60))
+    assert box.update(None, frames[0]) is None  # nothing seen yet: whole frame
+    roi = None
+    for i in range(30):
+        roi = box.update(track_state(i), frames[i])
     x0, y0, x1, y1 = roi
-    assert 0 <= x0 < 30 and 130 < x1 <= 160 and 0 <= y0 < y1 <= 120
-    assert roi_from_track(None, frame) is None
+    assert x1 - x0 == pytest.approx(y1 - y0, abs=1)  # square
+    # hands at x 30 and 130, the ball between y 20 and 100 over the second
+    assert x0 <= 31 and x1 >= 129 and y0 <= 25 and y1 >= 100
+    assert (x0 + x1) / 2 == pytest.approx(80, abs=3)
+    # a small pattern still gets 0.35 of the image height
+    small = JugglerBox(min_side=0.35, scale=1.0)
+    from edge_juggler.tracking.types import Hand, TrackState
+
+    st = TrackState(0, 0.0, hands=(Hand("left", 70.0, 60.0), Hand("right", 74.0, 60.0)))
+    sx0, sy0, sx1, sy1 = small.update(st, frames[0])
+    assert sx1 - sx0 == pytest.approx(0.35 * 120, abs=1)
+    # points older than the window are forgotten
+    late = frames[59]
+    assert box.update(None, late) is not None
+    gone = dataclasses.replace(late, timestamp_us=10**8)
+    assert box.update(None, gone) is None
 
 
 def test_offloaded_classifier_feeds_from_its_own_thread():
