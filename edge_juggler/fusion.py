@@ -75,7 +75,10 @@ class FusionConfig:
     low_ratio: float = 0.5  # and below which they are too low
     min_advice_confidence: float = 0.35
     min_classifier_confidence: float = 0.25  # below: the classifier has no opinion (27 classes)
-    close_hands_m: float = 0.2  # throw points closer than this: hands too close (hip width ~0.35)
+    # the tracker's hand separation is between median throw points, which sit inside the
+    # hands in a cascade (0.15 m measured for a good synthetic cascade whose hands are
+    # 0.40 m apart): only a much smaller value means the hands are too close
+    close_hands_m: float = 0.08
     walking_drift_m: float = 0.5  # pattern centre moved this far: walking
 
 

@@ -164,11 +164,34 @@ class Hud:
         ox, oy = (view_w - iw) // 2, (h - ih) // 2
         surface.blit(pygame.image.frombuffer(img.rgb, (iw, ih), "RGB"), (ox, oy))
         self._draw_overlays(surface, step.track, img, ox, oy)
+        if step.roi is not None:
+            self._draw_roi(surface, step.roi, img, ox, oy)
         self._draw_view_labels(surface, step, img, paused, view_w, h)
         self._classifier_on = classifier_on
         self._draw_panel(surface, step, timer, notices, status, view_w, panel_w, h)
         self.frames_drawn += 1
         return img
+
+    def _draw_roi(
+        self,
+        surface: pygame.Surface,
+        roi: tuple[int, int, int, int],
+        img: ViewImage,
+        ox: int,
+        oy: int,
+    ) -> None:
+        """Thin corners of the box the classifier looks at, in the classifier's colour."""
+        x0, y0 = img.to_view(roi[0], roi[1])
+        x1, y1 = img.to_view(roi[2], roi[3])
+        x0, x1 = ox + max(0.0, x0), ox + min(float(img.size[0] - 1), x1)
+        y0, y1 = oy + max(0.0, y0), oy + min(float(img.size[1] - 1), y1)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return
+        col = SOURCE_COLOURS["classifier"]
+        arm = 0.15 * min(x1 - x0, y1 - y0)
+        for cx, cy, dx, dy in ((x0, y0, 1, 1), (x1, y0, -1, 1), (x0, y1, 1, -1), (x1, y1, -1, -1)):
+            pygame.draw.line(surface, col, (cx, cy), (cx + dx * arm, cy), 2)
+            pygame.draw.line(surface, col, (cx, cy), (cx, cy + dy * arm), 2)
 
     def _draw_overlays(
         self, surface: pygame.Surface, track: TrackState | None, img: ViewImage, ox: int, oy: int

@@ -65,6 +65,7 @@ class Step:
     state: JugglingState
     times_ms: dict[str, float] = field(default_factory=dict)
     new_scores: bool = False  # the classifier delivered fresh scores during this step
+    roi: tuple[int, int, int, int] | None = None  # the box the classifier was given
 
 
 class _SyncClassifier:
@@ -324,6 +325,7 @@ class Pipeline:
                 self._tracker = None
             times["track"] = (time.perf_counter() - t0) * 1e3
         scores: ClassScores | None = None
+        roi: tuple[int, int, int, int] | None = None
         new_scores = False
         if self.classifier is not None and (frame.color is not None or frame.depth is not None):
             t0 = time.perf_counter()
@@ -354,7 +356,7 @@ class Pipeline:
         for k, v in times.items():
             timer.add(k, v)
         self.frames += 1
-        return Step(frame, track, scores, self.state, times, new_scores)
+        return Step(frame, track, scores, self.state, times, new_scores, roi)
 
     def steps(
         self, *, max_frames: int | None = None, max_seconds: float | None = None
