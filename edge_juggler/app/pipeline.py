@@ -401,14 +401,24 @@ class JugglerBox:
     until the tracker has seen a hand or a ball in the window.
     """
 
-    def __init__(self, window_s: float = 1.6, min_side: float = 0.35, scale: float = 1.1):
+    def __init__(
+        self,
+        window_s: float = 1.6,
+        min_side: float = 0.35,
+        scale: float = 1.1,
+        every_s: float = 0.1,
+    ) -> None:
         self.window_s = window_s
         self.min_side = min_side
         self.scale = scale
+        self.every_s = every_s  # the model samples at 10 fps: no need to recompute faster
         self._pts: deque[tuple[float, list[tuple[float, float]]]] = deque()
+        self._box: tuple[int, int, int, int] | None = None
+        self._box_t: float | None = None
 
     def reset(self) -> None:
         self._pts.clear()
+        self._box = self._box_t = None
 
     def update(self, track: TrackState | None, frame: Frame) -> tuple[int, int, int, int] | None:
         if track is not None:
@@ -419,15 +429,23 @@ class JugglerBox:
         while self._pts and frame.t_s - self._pts[0][0] > self.window_s:
             self._pts.popleft()
         if not self._pts:
+            self._box = self._box_t = None
             return None
+        if self._box_t is not None and 0.0 <= frame.t_s - self._box_t < self.every_s - 1e-9:
+            return self._box
+        self._box = self._compute(frame)
+        self._box_t = frame.t_s
+        return self._box
+
+    def _compute(self, frame: Frame) -> tuple[int, int, int, int] | None:
         xy = np.array([p for _, pts in self._pts for p in pts], dtype=np.float64)
         xy = xy[np.isfinite(xy).all(axis=1)]
         if not len(xy):
             return None
-        if len(xy) >= 20:
-            (x0, y0), (x1, y1) = np.percentile(xy, [2, 98], axis=0)
-        else:
-            (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        xy.sort(axis=0)  # each column on its own: cheaper than np.percentile
+        n = len(xy)
+        lo, hi = (int(0.02 * (n - 1)), int(np.ceil(0.98 * (n - 1)))) if n >= 20 else (0, n - 1)
+        (x0, y0), (x1, y1) = xy[lo], xy[hi]
         img = frame.depth if frame.depth is not None else frame.color
         if img is not None:
             h = img.shape[0]
