@@ -424,7 +424,7 @@ def analyse_flights(
         catch_y = np.median([f.catch_xy[1] for f in flights])
         for f in flights:
             below = scale.metres(f.catch_xy[1] - catch_y, f.z_m)
-            if below is not None and below > 0.3:
+            if below is not None and below > 0.45:  # the floor, not a low catch
                 f.dropped = True
     # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
     grid, mid = build_beat_grid(
