@@ -62,6 +62,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="MIN",
         help="stop training after this many minutes (keeps the best epoch)",
     )
+    p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        metavar="WEIGHTS",
+        help="start from these jugglenet.pt weights instead of random ones "
+        "(a second, shorter run continues a time-boxed first one)",
+    )
     p.add_argument("--cache", type=Path, default=None, help="clip cache folder")
     p.add_argument("--log", type=Path, default=None, help="also append progress to this file")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -104,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         time_budget_s=args.time_budget * 60 if args.time_budget else None,
         progress=not args.no_progress,
         log_file=args.log,
+        init=args.init,
     )
     ev = summary["eval"]
     print(

@@ -167,6 +167,7 @@ def run(
     progress: bool = True,
     seed: int = 0,
     log_file: Path | None = None,
+    init: Path | None = None,
 ) -> dict:
     import torch
 
@@ -222,6 +223,13 @@ def run(
         labels = list(CLASSES)
         cfg = ModelConfig(frames=frames, size=size, fps=fps, width=width, num_classes=len(labels))
         net = JuggleNet(cfg)
+        if init is not None:
+            ckpt = torch.load(init, map_location="cpu", weights_only=False)
+            if ModelConfig(**ckpt["config"]) != cfg:
+                raise InputError(f"{init}: weights are for {ckpt['config']}, not {cfg.to_dict()}")
+            net.load_state_dict(ckpt["state_dict"])
+            summary["init"] = str(init)
+            log(f"continuing from {init}")
         kw = dict(
             labels=labels,
             size=size,
