@@ -45,7 +45,10 @@ class DepthSegmenter:
     def __init__(self, intrinsics: Intrinsics, config: DepthConfig | None = None) -> None:
         self.cfg = config or DepthConfig()
         self.full = intrinsics
-        self.step = 2 if intrinsics.width > self.cfg.work_width else 1
+        # halve only when a ball 3 m away still spans ~6 work pixels (a wide-angle
+        # mode's balls are a few pixels across: halving would erase them)
+        big_enough = intrinsics.fx * self.cfg.typical_ball_m / 3.0 >= 12.0
+        self.step = 2 if intrinsics.width > self.cfg.work_width and big_enough else 1
         self.intr = (
             intrinsics
             if self.step == 1
@@ -124,9 +127,11 @@ class DepthSegmenter:
         far = np.where(zero, cv2.dilate(d, self._kernel(3)), d)
         far[far == 0] = 65535
         behind = cv2.morphologyEx(far, cv2.MORPH_CLOSE, self._kernel(k))
-        valid = cv2.inRange(d, int(lo), int(hi))
-        front = cv2.subtract(behind, d) > int(1000 * cfg.in_front_m)  # saturating uint16
-        front |= d < int(zb - 250)  # anything well in front of the body
+        # far: dropouts inside a sparse ball (small, far, dark) take their neighbours'
+        # depth, so a ball of scattered valid pixels survives the opening below
+        valid = cv2.inRange(far, int(lo), int(hi))
+        front = cv2.subtract(behind, far) > int(1000 * cfg.in_front_m)  # saturating uint16
+        front |= far < int(zb - 250)  # anything well in front of the body
         mask = cv2.bitwise_and(valid, front.view(np.uint8))
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel(3))
         dets: list[Detection] = []
@@ -138,7 +143,7 @@ class DepthSegmenter:
         a_hi = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[1] / z_near) ** 2
         for b in find_blobs(mask, min_area=max(4.0, a_lo)):
             crop = mask[b.y : b.y + b.h, b.x : b.x + b.w] > 0
-            zz = d[b.y : b.y + b.h, b.x : b.x + b.w][crop]
+            zz = far[b.y : b.y + b.h, b.x : b.x + b.w][crop]
             if zz.size == 0:
                 continue
             z_m = _kth(zz, 0.5) / 1000.0
@@ -158,8 +163,12 @@ class DepthSegmenter:
                         area_px=b.area * self.step**2,
                     )
                 )
-            elif b.area > 3 * np.pi * r_exp**2:
-                arms.append((b.area, b))
+            else:
+                # a ball touching a thin body part (arm, head, hand) joins its blob:
+                # cut the blob at depth edges and keep pieces that stand in front
+                dets.extend(self._split(far, crop, b, lateral <= cfg.max_lateral_m + 0.3))
+                if b.area > 3 * np.pi * r_exp**2:
+                    arms.append((b.area, b))
         # holes: ball-sized gaps in front of the juggler (IR-dark, shiny balls)
         around = cv2.dilate(d, self._kernel(k))  # some valid reading around the gap
         holes = ((d == 0) & (around > 0)).astype(np.uint8)
@@ -196,6 +205,55 @@ class DepthSegmenter:
         arms = sorted(arms, key=lambda a: -a[0])[:2]
         hands = self._hands(d, mask, [b for _, b in arms])
         return dets, hands, zb_m
+
+    def _split(self, d: np.ndarray, crop: np.ndarray, b: Blob, near_body: bool) -> list[Detection]:
+        """Ball-like pieces of a larger blob, cut where the depth jumps by ``in_front_m``.
+
+        The piece must stand in front of most of its surroundings (a ball before an
+        arm or the torso), not be a patch of a continuous surface (a fist on its arm).
+        """
+        if not near_body or b.w < 3 or b.h < 3:
+            return []
+        cfg = self.cfg
+        step_mm = int(1000 * cfg.in_front_m)
+        pad = 2
+        y0, x0 = max(0, b.y - pad), max(0, b.x - pad)
+        y1, x1 = min(d.shape[0], b.y + b.h + pad), min(d.shape[1], b.x + b.w + pad)
+        zz = d[y0:y1, x0:x1]
+        k3 = self._kernel(3)
+        edge = cv2.subtract(cv2.dilate(zz, k3), cv2.erode(zz, k3)) > step_mm
+        inner = np.zeros(zz.shape, np.uint8)
+        inner[b.y - y0 : b.y - y0 + b.h, b.x - x0 : b.x - x0 + b.w] = crop
+        inner[edge] = 0
+        out: list[Detection] = []
+        for p in find_blobs(inner, min_area=4.0):
+            if p.area >= 0.8 * b.area:
+                continue
+            sub = inner[p.y : p.y + p.h, p.x : p.x + p.w] > 0
+            pz = zz[p.y : p.y + p.h, p.x : p.x + p.w][sub]
+            if pz.size == 0:
+                continue
+            z_m = _kth(pz, 0.5) / 1000.0
+            # ring two pixels around the piece's box: most of it lies well behind
+            ry0, rx0 = max(0, p.y - 2), max(0, p.x - 2)
+            ring = zz[ry0 : p.y + p.h + 2, rx0 : p.x + p.w + 2]
+            rv = ring[(ring == 0) | (ring > 1000 * z_m + step_mm)]
+            if rv.size < 0.4 * (ring.size - p.area):
+                continue
+            if not self._ball_like(p.area, p.w, p.h, z_m):
+                continue
+            # the cut removed about one pixel of rim all round
+            r = np.sqrt(p.area / np.pi) + 0.5
+            out.append(
+                Detection(
+                    x=(p.cx + x0) * self.step,
+                    y=(p.cy + y0) * self.step,
+                    radius_px=r * self.step,
+                    z_m=z_m + 0.5 * cfg.typical_ball_m,
+                    area_px=np.pi * r * r * self.step**2,
+                )
+            )
+        return out
 
     def _ball_like(self, area: float, w: int, h: int, z_m: float, slack: float = 1.0) -> bool:
         """Area, roundness and fill of a disc of a ball's size at depth z_m."""
