@@ -196,22 +196,36 @@ class ColorLearner:
         """
         if not model.ranges or not self._recent:
             return model
+        hsvs = [
+            cv2.cvtColor(_resize(rgb, work_scale(rgb.shape, self.long)), cv2.COLOR_RGB2HSV)
+            for rgb in self._recent
+        ]
+
+        def coverage(rng: ColorRange) -> float:
+            return sum(float(np.count_nonzero(rng.mask(h))) / h[..., 0].size for h in hsvs) / len(
+                hsvs
+            )
+
+        # a range that also paints skin, a wall or a shirt of that hue: balls are
+        # usually the most saturated thing of their hue, so raise its saturation floor
+        for rng in model.ranges:
+            for _ in range(4):
+                if coverage(rng) < 0.012 or rng.s_lo + 30 > 200:
+                    break
+                rng.s_lo += 30
         seg = ColorSegmenter(model, ColorConfig(work_long_side=self.long))
         per: dict[int, list[float]] = {}
         cover = np.zeros(len(model.ranges))
         for rgb in self._recent:
             for d in seg.process(rgb):
                 per.setdefault(d.color_id, []).append(d.radius_px)
-            small = _resize(rgb, work_scale(rgb.shape, self.long))
-            hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-            for c, rng in enumerate(model.ranges):
-                cover[c] += float(np.count_nonzero(rng.mask(hsv))) / hsv[..., 0].size
-        cover /= len(self._recent)
+        for c, rng in enumerate(model.ranges):
+            cover[c] = coverage(rng)
         # a colour that paints a large part of the picture is a wall or a shirt
         med = {
             c: float(np.percentile(v, 60))
             for c, v in per.items()
-            if len(v) >= 3 and cover[c] < 0.012
+            if len(v) >= 3 and cover[c] < 0.06
         }
         if not med:
             return ColorModel([], None)

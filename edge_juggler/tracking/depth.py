@@ -45,9 +45,9 @@ class DepthSegmenter:
     def __init__(self, intrinsics: Intrinsics, config: DepthConfig | None = None) -> None:
         self.cfg = config or DepthConfig()
         self.full = intrinsics
-        # halve only when a ball 3 m away still spans ~6 work pixels (a wide-angle
+        # halve only when a ball 3 m away still spans ~5 work pixels (a wide-angle
         # mode's balls are a few pixels across: halving would erase them)
-        big_enough = intrinsics.fx * self.cfg.typical_ball_m / 3.0 >= 12.0
+        big_enough = intrinsics.fx * self.cfg.typical_ball_m / 3.0 >= 10.0
         self.step = 2 if intrinsics.width > self.cfg.work_width and big_enough else 1
         self.intr = (
             intrinsics
@@ -136,6 +136,7 @@ class DepthSegmenter:
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel(3))
         dets: list[Detection] = []
         arms: list[tuple[float, Blob]] = []
+        joined = False
         # cheap size pre-filter with the extreme depths of the band, exact checks after
         z_near = max(lo / 1000.0, 0.3)
         z_far = hi / 1000.0
@@ -164,11 +165,12 @@ class DepthSegmenter:
                     )
                 )
             else:
-                # a ball touching a thin body part (arm, head, hand) joins its blob:
-                # cut the blob at depth edges and keep pieces that stand in front
-                dets.extend(self._split(far, crop, b, lateral <= cfg.max_lateral_m + 0.3))
+                # a ball touching a thin body part (arm, head, hand) joins its blob
+                joined = joined or lateral <= cfg.max_lateral_m + 0.3
                 if b.area > 3 * np.pi * r_exp**2:
                     arms.append((b.area, b))
+        if joined:
+            dets.extend(self._split(far, mask, dets, bx, a_lo, a_hi))
         # holes: ball-sized gaps in front of the juggler (IR-dark, shiny balls)
         around = cv2.dilate(d, self._kernel(k))  # some valid reading around the gap
         holes = ((d == 0) & (around > 0)).astype(np.uint8)
@@ -206,48 +208,53 @@ class DepthSegmenter:
         hands = self._hands(d, mask, [b for _, b in arms])
         return dets, hands, zb_m
 
-    def _split(self, d: np.ndarray, crop: np.ndarray, b: Blob, near_body: bool) -> list[Detection]:
-        """Ball-like pieces of a larger blob, cut where the depth jumps by ``in_front_m``.
+    def _split(
+        self,
+        d: np.ndarray,
+        mask: np.ndarray,
+        found: list[Detection],
+        bx: float,
+        a_lo: float,
+        a_hi: float,
+    ) -> list[Detection]:
+        """Balls inside larger blobs: the mask cut wherever depth jumps by ``in_front_m``.
 
-        The piece must stand in front of most of its surroundings (a ball before an
-        arm or the torso), not be a patch of a continuous surface (a fist on its arm).
+        A piece counts when it is ball-like and stands in front of most of its
+        surroundings (a ball before an arm or the head), not a patch of one continuous
+        surface (a fist on its arm). One pass over the frame: cheaper than per blob.
         """
-        if not near_body or b.w < 3 or b.h < 3:
-            return []
         cfg = self.cfg
         step_mm = int(1000 * cfg.in_front_m)
-        pad = 2
-        y0, x0 = max(0, b.y - pad), max(0, b.x - pad)
-        y1, x1 = min(d.shape[0], b.y + b.h + pad), min(d.shape[1], b.x + b.w + pad)
-        zz = d[y0:y1, x0:x1]
-        k3 = self._kernel(3)
-        edge = cv2.subtract(cv2.dilate(zz, k3), cv2.erode(zz, k3)) > step_mm
-        inner = np.zeros(zz.shape, np.uint8)
-        inner[b.y - y0 : b.y - y0 + b.h, b.x - x0 : b.x - x0 + b.w] = crop
+        edge = cv2.morphologyEx(d, cv2.MORPH_GRADIENT, self._kernel(3)) > step_mm
+        inner = mask.copy()
         inner[edge] = 0
         out: list[Detection] = []
-        for p in find_blobs(inner, min_area=4.0):
-            if p.area >= 0.8 * b.area:
-                continue
+        for p in find_blobs(inner, min_area=max(4.0, a_lo), max_area=a_hi):
+            if p.aspect > cfg.max_aspect or p.fill < 0.8 * cfg.min_fill:
+                continue  # cheap shape checks first: most pieces are slivers
+            x, y = p.cx * self.step, p.cy * self.step
+            if any(abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px for o in found):
+                continue  # a ball already found whole
             sub = inner[p.y : p.y + p.h, p.x : p.x + p.w] > 0
-            pz = zz[p.y : p.y + p.h, p.x : p.x + p.w][sub]
+            pz = d[p.y : p.y + p.h, p.x : p.x + p.w][sub]
             if pz.size == 0:
                 continue
             z_m = _kth(pz, 0.5) / 1000.0
-            # ring two pixels around the piece's box: most of it lies well behind
-            ry0, rx0 = max(0, p.y - 2), max(0, p.x - 2)
-            ring = zz[ry0 : p.y + p.h + 2, rx0 : p.x + p.w + 2]
-            rv = ring[(ring == 0) | (ring > 1000 * z_m + step_mm)]
-            if rv.size < 0.4 * (ring.size - p.area):
-                continue
-            if not self._ball_like(p.area, p.w, p.h, z_m):
+            if abs(p.cx - bx) * z_m / self.f > cfg.max_lateral_m:
                 continue
             # the cut removed about one pixel of rim all round
             r = np.sqrt(p.area / np.pi) + 0.5
+            if not self._ball_like(np.pi * r * r, p.w + 1, p.h + 1, z_m):
+                continue
+            # a ring two pixels around the piece's box: most of it lies well behind
+            ring = d[max(0, p.y - 2) : p.y + p.h + 2, max(0, p.x - 2) : p.x + p.w + 2]
+            behind = int(np.count_nonzero(ring > 1000 * z_m + step_mm))
+            if behind < 0.4 * (ring.size - p.area):
+                continue
             out.append(
                 Detection(
-                    x=(p.cx + x0) * self.step,
-                    y=(p.cy + y0) * self.step,
+                    x=x,
+                    y=y,
                     radius_px=r * self.step,
                     z_m=z_m + 0.5 * cfg.typical_ball_m,
                     area_px=np.pi * r * r * self.step**2,

@@ -121,14 +121,18 @@ def _hidden_apexes(tr: TrackSamples, max_gap_s: float) -> list[int]:
 
 
 def estimate_gravity_px(
-    tracks: list[TrackSamples], prior: float | None = None, min_samples: int = 5
+    tracks: list[TrackSamples],
+    prior: float | None = None,
+    min_samples: int = 5,
+    prior_factor: float = 3.0,
 ) -> float | None:
     """Vertical acceleration (px/s^2) of parabolas fitted around apexes.
 
     This is the image's gravity: it turns pixels into metres (g = 9.81 m/s^2)
     and anchors every later flight fit. Only arcs with real vertical travel
     count (sensor jitter on a still blob also has "apexes"); ``prior`` (from
-    depth or the ball's size) bounds the answer to a factor of three.
+    depth or the ball's size) bounds the answer to ``prior_factor`` (three for a
+    size-based guess; depth measures the distance, so it bounds much tighter).
     """
     accs = []
     for tr in tracks:
@@ -149,7 +153,7 @@ def estimate_gravity_px(
             acc = 2 * coef[0]
             if acc <= 0 or res > 0.25 * (yy.max() - yy.min()):
                 continue
-            if prior is not None and not (prior / 3 <= acc <= prior * 3):
+            if prior is not None and not (prior / prior_factor <= acc <= prior * prior_factor):
                 continue
             accs.append(acc)
     if len(accs) < 2:

@@ -237,7 +237,10 @@ class Tracker:
         return None
 
     def _scale(self, tracks: list[TrackSamples]) -> Scale:
-        g = estimate_gravity_px(tracks, prior=self._gravity_prior())
+        # depth measured the distance: image gravity is known to within the depth of
+        # the flight band (hands and held balls jitter with any "acceleration")
+        factor = 1.5 if self.depth_seg is not None and self.body_z else 3.0
+        g = estimate_gravity_px(tracks, prior=self._gravity_prior(), prior_factor=factor)
         fy = None
         if self.depth_seg is not None:
             fy = self.depth_seg.full.fy

@@ -39,16 +39,16 @@ def rows():
 def test_ball_count_and_siteswap_on_sample(rows):
     balls = sum(r["balls"] == r["true_balls"] for r in rows)
     ss = sum(r["siteswap"] == r["true_siteswap"] for r in rows)
-    assert balls >= 2, rows
-    assert ss >= 1, rows
+    assert balls >= 3, rows
+    assert ss >= 3, rows
 
 
 def test_throw_count_close(rows):
     close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 0.1 * r["true_throws"]]
-    assert len(close) >= 1, rows
+    assert len(close) >= 3, rows
 
 
 def test_apex_height_with_depth(rows):
     errs = sorted(e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"])
     assert errs, rows
-    assert errs[len(errs) // 2] <= 0.7  # high throws leave the frame: apex not seen
+    assert errs[len(errs) // 2] <= 0.25  # arcs still start late among the hands
