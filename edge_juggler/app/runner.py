@@ -70,13 +70,19 @@ def open_demo_source(opts: DemoOptions, notices: Any) -> tuple[Source, str]:
     from edge_juggler.capture.spec import open_source  # noqa: PLC0415
 
     if opts.camera and not opts.source:
-        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # probing absent webcams is noisy
+        import cv2  # noqa: PLC0415
+
         reasons = []
-        for spec in CAMERA_SPECS:
-            try:
-                return open_source(spec), spec
-            except (InputError, ImportError, OSError, RuntimeError) as exc:
-                reasons.append(f"{spec}: {' '.join(str(exc).split())}")
+        old_level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # absent webcams warn
+        try:
+            for spec in CAMERA_SPECS:
+                try:
+                    return open_source(spec), spec
+                except (InputError, ImportError, OSError, RuntimeError) as exc:
+                    reasons.append(f"{spec}: {' '.join(str(exc).split())}")
+        finally:
+            cv2.utils.logging.setLogLevel(old_level)
         notices.add("no camera found (" + "; ".join(reasons) + "); showing synthetic:3")
         return open_source(DEFAULT_SPEC), DEFAULT_SPEC
     spec = opts.source or DEFAULT_SPEC
