@@ -118,7 +118,7 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def plan(
-    quick: bool, seeds_per: int, base: int = TEST_SEED_BASE
+    quick: bool, seeds_per: int, base: int = TEST_SEED_BASE, only: str | None = None
 ) -> list[tuple[str, int, str, str]]:
     """(pattern, seed, modality, profile) jobs; profiles rotate within each modality."""
     jobs = []
@@ -134,7 +134,8 @@ def plan(
                 turn[modality] += 1
                 k += 1
                 jobs.append((p, base + k, modality, prof))
-    return jobs
+    # filtering after numbering keeps every clip's seed and profile as in the full table
+    return [j for j in jobs if only is None or j[2] == only]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -145,13 +146,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--tuning", action="store_true", help="use the tuning seeds (0-99) instead of test seeds"
     )
+    ap.add_argument(
+        "--modality", choices=["depth", "color"], help="only these clips (same seeds as in full)"
+    )
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "tracking_eval.json"))
     args = ap.parse_args(argv)
     from tqdm import tqdm
 
     rows = []
     base = 0 if args.tuning else TEST_SEED_BASE
-    for job in tqdm(plan(args.quick, args.seeds, base), desc="clips", file=sys.stderr):
+    for job in tqdm(
+        plan(args.quick, args.seeds, base, args.modality), desc="clips", file=sys.stderr
+    ):
         rows.append(evaluate_clip(*job, seconds=args.seconds))
         r = rows[-1]
         flag = (

@@ -237,10 +237,8 @@ class Tracker:
         return None
 
     def _scale(self, tracks: list[TrackSamples]) -> Scale:
-        # depth measured the distance: image gravity is known to within the depth of
-        # the flight band (hands and held balls jitter with any "acceleration")
-        factor = 1.5 if self.depth_seg is not None and self.body_z else 3.0
-        g = estimate_gravity_px(tracks, prior=self._gravity_prior(), prior_factor=factor)
+        # a tighter bound with depth (x1.5) was tried: no better on the tuning seeds
+        g = estimate_gravity_px(tracks, prior=self._gravity_prior())
         fy = None
         if self.depth_seg is not None:
             fy = self.depth_seg.full.fy
