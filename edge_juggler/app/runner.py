@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -215,27 +216,65 @@ def _view_for(frame: Any, requested: str) -> str:
     return "depth" if frame.depth is not None else "tracks"
 
 
+def handle_keys(
+    pygame: Any, pipeline: Any, paused: bool, *, started: bool
+) -> tuple[bool, bool, bool]:
+    """Window keys shared by the demo and the coach: q/Esc/close quit, space pauses
+    (resyncing the pipeline clock on resume), d toggles depth/colour.
+
+    Returns ``(quit, paused, toggle_view)``.
+    """
+    toggle = False
+    for ev in pygame.event.get():
+        if ev.type == pygame.QUIT:
+            return True, paused, toggle
+        if ev.type != pygame.KEYDOWN:
+            continue
+        if ev.key in (pygame.K_q, pygame.K_ESCAPE):
+            return True, paused, toggle
+        if ev.key == pygame.K_SPACE and started:
+            paused = not paused
+            if not paused:
+                pipeline.resync()
+        if ev.key == pygame.K_d and started:
+            toggle = not toggle
+    return False, paused, toggle
+
+
+def _draw_timed(hud, target, step, view, timer, pipeline, present) -> None:
+    """Render the HUD for one step, present it (flip or write), and time both stages."""
+    t0 = time.perf_counter()
+    hud.render(
+        target,
+        step,
+        view=view,
+        timer=timer,
+        notices=pipeline.notices,
+        classifier_on=pipeline.classifier_enabled,
+    )
+    t1 = time.perf_counter()
+    present()
+    t2 = time.perf_counter()
+    timer.add("draw", (t1 - t0) * 1e3)
+    timer.add("output", (t2 - t1) * 1e3)
+    timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)
+
+
 def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:
     current = None
     for step in steps:
         hud.observe(step)
         if current is None:
             current = _view_for(step.frame, view)
-        t0 = time.perf_counter()
-        hud.render(
+        _draw_timed(
+            hud,
             surface,
             step,
-            view=current,
-            timer=timer,
-            notices=pipeline.notices,
-            classifier_on=pipeline.classifier_enabled,
+            current,
+            timer,
+            pipeline,
+            partial(writer.write, surface, step, timer),
         )
-        t1 = time.perf_counter()
-        writer.write(surface, step, timer)
-        t2 = time.perf_counter()
-        timer.add("draw", (t1 - t0) * 1e3)
-        timer.add("output", (t2 - t1) * 1e3)
-        timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)
 
 
 def _open_window(pygame: Any, size: tuple[int, int], spec: str, notices: Any, out: Path):
@@ -260,18 +299,11 @@ def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
     step = None
     clock = pygame.time.Clock()
     while True:
-        for ev in pygame.event.get():
-            if ev.type == pygame.QUIT:
-                return
-            if ev.type == pygame.KEYDOWN:
-                if ev.key in (pygame.K_q, pygame.K_ESCAPE):
-                    return
-                if ev.key == pygame.K_SPACE and step is not None:
-                    paused = not paused
-                    if not paused:
-                        pipeline.resync()
-                if ev.key == pygame.K_d and step is not None:
-                    current = "color" if current == "depth" else "depth"
+        quit_, paused, toggle = handle_keys(pygame, pipeline, paused, started=step is not None)
+        if quit_:
+            return
+        if toggle:
+            current = "color" if current == "depth" else "depth"
         if paused:
             hud.render(
                 screen,
@@ -291,18 +323,4 @@ def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
         hud.observe(step)
         if current is None:
             current = _view_for(step.frame, view)
-        t0 = time.perf_counter()
-        hud.render(
-            screen,
-            step,
-            view=current,
-            timer=timer,
-            notices=pipeline.notices,
-            classifier_on=pipeline.classifier_enabled,
-        )
-        t1 = time.perf_counter()
-        pygame.display.flip()
-        t2 = time.perf_counter()
-        timer.add("draw", (t1 - t0) * 1e3)
-        timer.add("output", (t2 - t1) * 1e3)
-        timer.add("loop", sum(step.times_ms.values()) + (t2 - t0) * 1e3)
+        _draw_timed(hud, screen, step, current, timer, pipeline, pygame.display.flip)

@@ -13,6 +13,7 @@ from typing import Any
 import pygame
 
 from edge_juggler.app.hud import BAD, DIM, FG, WARN, Hud
+from edge_juggler.app.runner import handle_keys
 
 from .evaluator import Feedback
 from .lessons import LADDER, Lesson, lesson_number
@@ -85,16 +86,9 @@ def window_loop(session: Any, steps: Any, pipeline: Any, timer: Any) -> None:
     clock = pygame.time.Clock()
     try:
         while True:
-            for ev in pygame.event.get():
-                if ev.type == pygame.QUIT:
-                    return
-                if ev.type == pygame.KEYDOWN:
-                    if ev.key in (pygame.K_q, pygame.K_ESCAPE):
-                        return
-                    if ev.key == pygame.K_SPACE and step is not None:
-                        paused = not paused
-                        if not paused:
-                            pipeline.resync()
+            quit_, paused, _ = handle_keys(pygame, pipeline, paused, started=step is not None)
+            if quit_:
+                return
             if not paused:
                 step = next(steps, None)
                 if step is None:
