@@ -438,40 +438,29 @@ class Renderer:
                         (hu - hr, hv - 1.1 * hr, hu + hr, hv + 1.1 * hr),
                     )
                 )
-                shoe_r = 0.055 * body.height / 1.75
-                for ft in (J["r_foot"], J["l_foot"]):
-                    z = float(jc[ft, 2])
-                    size = shoe_r * f / z
-                    u, v = jp[ft]
-                    prims.append(
-                        (
-                            z - 0.05,
-                            "disk",
-                            np.round(jp[ft] * ONE).astype(np.int32),
-                            size,
-                            z - 0.06,
-                            body.shoes,
-                            None,
-                            (u - size, v - size, u + size, v + size),
+                # shoes and hands: small disks at the end joints (radius m, z bias m, colour)
+                for joints, radius, z_bias, z_face, colour in (
+                    (("r_foot", "l_foot"), 0.055, 0.05, 0.06, body.shoes),
+                    (("r_hand", "l_hand"), 0.045, 0.01, 0.03, body.skin),
+                ):
+                    rad = radius * body.height / 1.75
+                    for name in joints:
+                        jt = J[name]
+                        z = float(jc[jt, 2])
+                        size = rad * f / z
+                        u, v = jp[jt]
+                        prims.append(
+                            (
+                                z - z_bias,
+                                "disk",
+                                np.round(jp[jt] * ONE).astype(np.int32),
+                                size,
+                                z - z_face,
+                                colour,
+                                None,
+                                (u - size, v - size, u + size, v + size),
+                            )
                         )
-                    )
-                hand_r = 0.045 * body.height / 1.75
-                for hd in (J["r_hand"], J["l_hand"]):
-                    z = float(jc[hd, 2])
-                    size = hand_r * f / z
-                    u, v = jp[hd]
-                    prims.append(
-                        (
-                            z - 0.01,
-                            "disk",
-                            np.round(jp[hd] * ONE).astype(np.int32),
-                            size,
-                            z - 0.03,
-                            body.skin,
-                            None,
-                            (u - size, v - size, u + size, v + size),
-                        )
-                    )
         r = world.spec.ball_radius
         if len(ball_cam):
             bp = intr.project(ball_cam)
