@@ -36,9 +36,21 @@ class Blob:
         return float(np.sqrt(self.area / np.pi))
 
 
-def find_blobs(mask: np.ndarray, min_area: float = 1.0, max_area: float = np.inf) -> list[Blob]:
-    """Outer blobs of a uint8 mask with area in [min_area, max_area]."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+def find_blobs(
+    mask: np.ndarray, min_area: float = 1.0, max_area: float = np.inf, nested: bool = False
+) -> list[Blob]:
+    """Outer blobs of a uint8 mask with area in [min_area, max_area].
+
+    ``nested`` also returns blobs lying inside a hole of another blob (a gap in
+    the depth inside the body, which itself sits inside the void around it).
+    """
+    if nested:
+        contours, hier = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        # RETR_CCOMP: outer boundaries have no parent (index 3 is -1), holes have one
+        if contours:
+            contours = [c for c, h in zip(contours, hier[0], strict=True) if h[3] < 0]
+    else:
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out = []
     for c in contours:
         x, y, w, h = cv2.boundingRect(c)

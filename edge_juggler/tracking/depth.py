@@ -65,14 +65,17 @@ class DepthSegmenter:
             self._kernel_cache[k] = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
         return self._kernel_cache[k]
 
-    def find_body(self, d: np.ndarray) -> tuple[float, float] | None:
-        """The nearest large thing (depth mm, centre x in work pixels), from a coarse grid."""
-        s = 4
-        h, w = d.shape
+    def find_body(self, depth: np.ndarray) -> tuple[float, float] | None:
+        """The nearest large thing (depth mm, centre x in work pixels), from a coarse grid.
+
+        Reads a strided view of the full-resolution frame (no copy, no resize).
+        """
+        s = 4 * self.step  # grid step in full-resolution pixels (4 work pixels)
+        h, w = depth.shape
         # the juggler stands near the middle; the floor close to the camera fills the
         # bottom rows, so the search ignores the outer columns and the bottom quarter
         y0, y1, x0, x1 = int(0.05 * h), int(0.75 * h), int(0.15 * w), int(0.85 * w)
-        small = d[y0:y1:s, x0:x1:s]
+        small = depth[y0:y1:s, x0:x1:s]
         v = small[small > 0]
         if v.size < 20:
             return None
@@ -82,27 +85,29 @@ class DepthSegmenter:
         win = np.convolve(hist, np.ones(7, dtype=np.int64), mode="same")
         for b in range(1, 201):
             z = b * 0.05 + 0.025
-            need = self.cfg.min_body_m2 * (self.f / s) ** 2 / (z * z)
+            need = self.cfg.min_body_m2 * (self.f / 4) ** 2 / (z * z)
             if win[b] >= need and win[b] >= 0.02 * v.size:
                 # refine: median of the values in the window
                 sel = (bins >= b - 3) & (bins <= b + 3)
                 zmm = float(np.median(v[sel]))
                 band = (small > zmm - 150) & (small < zmm + 150)
                 xs = np.nonzero(band)[1]
-                cx = float(np.median(xs)) * s + x0 if xs.size else self.intr.cx
+                cx = (float(np.median(xs)) * s + x0) / self.step if xs.size else self.intr.cx
                 return zmm, cx
         return None
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:
+        """Ball detections and hands (full-resolution pixels) and the body depth in metres.
+
+        Only the columns within reach of the juggler are looked at, at the work
+        resolution, and every full-frame step is one OpenCV kernel on uint16/uint8
+        (no float images): this is what keeps a 640x576 frame under 2 ms on one core.
+        """
         cfg = self.cfg
-        if self.step == 1:
-            d = depth
-        else:  # nearest-neighbour halving (a strided copy costs ~0.7 ms, this ~0.05 ms)
-            h, w = depth.shape
-            d = cv2.resize(depth, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
+        st = self.step
         # the body moves slowly: look for it every few frames only
         if self.body_z is None or self._n % 4 == 0:
-            body = self.find_body(d)
+            body = self.find_body(depth)
             if body is not None:
                 zb, bx = body
                 self.body_z = zb if self.body_z is None else 0.7 * self.body_z + 0.3 * zb
@@ -113,30 +118,47 @@ class DepthSegmenter:
         zb = self.body_z
         bx = self.body_x if self.body_x is not None else self.intr.cx
         zb_m = zb / 1000.0
+        # columns a ball within max_lateral_m of the centre line can reach (balls fly
+        # at most about half a metre in front of the body)
+        H, W = depth.shape[0] // st, depth.shape[1] // st
+        reach = (cfg.max_lateral_m + cfg.typical_ball_m) * self.f / max(zb_m - 0.5, 0.5)
+        c0, c1 = max(0, int(bx - reach)), min(W, int(bx + reach) + 2)
+        if c1 - c0 < 8:
+            return [], [], zb_m
+        if st == 1:
+            d = depth[:, c0:c1]
+        else:  # halving of the region only: a strided copy (cv2.resize of a view is slower)
+            d = np.ascontiguousarray(depth[: H * 2 : 2, 2 * c0 : 2 * c1 : 2])
         ball_px = self.f * cfg.typical_ball_m / max(zb_m - 0.3, 0.3)
         k = int(2.5 * ball_px) | 1
         k = max(5, min(k, 61))
         lo = max(1.0, zb - 1000 * cfg.band_front_m)
         hi = zb + 1000 * cfg.band_back_m
+        # single-pixel dropouts take their farthest neighbour's depth first (else the
+        # closing below would spread them over the whole body; inside a sparse ball,
+        # small, far and dark, they keep the ball whole); what is still 0 (no reading
+        # = beyond range) wraps to 65535 with the 1 mm shift, so a ball against the
+        # void stands in front of it
+        zero = cv2.compare(d, 0, cv2.CMP_EQ)
+        far = d.copy()
+        cv2.copyTo(cv2.dilate(d, self._kernel(3)), zero, far)
+        far -= np.uint16(1)
         # grey closing fills in things smaller than the kernel with what lies behind
         # them (large shapes and their edges survive): a depth black-hat
-        # (no reading = beyond range: treat as far, or a ball against the void vanishes)
-        # single-pixel dropouts take their neighbours' depth first (else the closing
-        # would spread them over the whole body)
-        zero = d == 0
-        far = np.where(zero, cv2.dilate(d, self._kernel(3)), d)
-        far[far == 0] = 65535
-        behind = cv2.morphologyEx(far, cv2.MORPH_CLOSE, self._kernel(k))
-        # far: dropouts inside a sparse ball (small, far, dark) take their neighbours'
-        # depth, so a ball of scattered valid pixels survives the opening below
+        # (on every other pixel with half the kernel, then back: a quarter of the work;
+        # the one-pixel steps this leaves along silhouettes vanish in the opening below)
+        h2, w2 = far.shape
+        half = np.ascontiguousarray(far[::2, ::2])
+        behind = cv2.morphologyEx(half, cv2.MORPH_CLOSE, self._kernel((k // 2) | 1))
+        behind = cv2.resize(behind, (w2, h2), interpolation=cv2.INTER_NEAREST)
         valid = cv2.inRange(far, int(lo), int(hi))
-        front = cv2.subtract(behind, far) > int(1000 * cfg.in_front_m)  # saturating uint16
-        front |= far < int(zb - 250)  # anything well in front of the body
-        mask = cv2.bitwise_and(valid, front.view(np.uint8))
+        front = cv2.inRange(cv2.subtract(behind, far), int(1000 * cfg.in_front_m) + 1, 65535)
+        near = cv2.inRange(far, int(lo), int(zb - 251))  # anything well in front of the body
+        mask = cv2.bitwise_or(cv2.bitwise_and(valid, front), near)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel(3))
         dets: list[Detection] = []
         arms: list[tuple[float, Blob]] = []
-        joined = False
+        joined: list[Blob] = []
         # cheap size pre-filter with the extreme depths of the band, exact checks after
         z_near = max(lo / 1000.0, 0.3)
         z_far = hi / 1000.0
@@ -149,7 +171,7 @@ class DepthSegmenter:
                 continue
             z_m = _kth(zz, 0.5) / 1000.0
             r_exp = self.f * 0.5 * cfg.typical_ball_m / z_m
-            lateral = abs(b.cx - bx) * z_m / self.f  # metres from the body's centre line
+            lateral = abs(b.cx + c0 - bx) * z_m / self.f  # metres from the body's centre line
             if (
                 b.area <= a_hi
                 and lateral <= cfg.max_lateral_m
@@ -157,63 +179,81 @@ class DepthSegmenter:
             ):
                 dets.append(
                     Detection(
-                        x=b.cx * self.step,
-                        y=b.cy * self.step,
-                        radius_px=b.radius * self.step,
+                        x=(b.cx + c0) * st,
+                        y=b.cy * st,
+                        radius_px=b.radius * st,
                         z_m=z_m + 0.5 * cfg.typical_ball_m,
-                        area_px=b.area * self.step**2,
+                        area_px=b.area * st**2,
                     )
                 )
             else:
                 # a ball touching a thin body part (arm, head, hand) joins its blob
-                joined = joined or lateral <= cfg.max_lateral_m + 0.3
+                if lateral <= cfg.max_lateral_m + 0.3:
+                    joined.append(b)
                 if b.area > 3 * np.pi * r_exp**2:
                     arms.append((b.area, b))
         if joined:
-            dets.extend(self._split(far, mask, dets, bx, a_lo, a_hi))
-        # holes: ball-sized gaps in front of the juggler (IR-dark, shiny balls)
-        around = cv2.dilate(d, self._kernel(k))  # some valid reading around the gap
-        holes = ((d == 0) & (around > 0)).astype(np.uint8)
-        holes = cv2.morphologyEx(holes, cv2.MORPH_OPEN, self._kernel(3))
+            dets.extend(self._split(far, mask, joined, dets, bx - c0, c0, a_lo, a_hi))
+        dets.extend(self._holes(d, far, dets, bx - c0, c0, lo, hi, a_lo, a_hi))
+        arms = sorted(arms, key=lambda a: -a[0])[:2]
+        hands = self._hands(far, mask, [b for _, b in arms], c0)
+        return dets, hands, zb_m
+
+    def _holes(
+        self,
+        d: np.ndarray,
+        far: np.ndarray,
+        found: list[Detection],
+        bx: float,
+        c0: int,
+        lo: float,
+        hi: float,
+        a_lo: float,
+        a_hi: float,
+    ) -> list[Detection]:
+        """Ball-sized gaps in front of the juggler: IR-dark, shiny balls read no depth.
+
+        The gaps are what the dropout fill left empty (it also shaved one pixel off
+        their rim, added back below). A gap counts when it is enclosed (not the void
+        beyond the range, which touches the border) and the nearest depth on its
+        rim is in the band.
+        """
+        st = self.step
+        holes = cv2.compare(far, 65535, cv2.CMP_EQ)
         H, W = d.shape
-        for b in find_blobs(holes, min_area=max(4.0, a_lo), max_area=a_hi * 1.5):
-            if b.x == 0 or b.y == 0 or b.x + b.w >= W or b.y + b.h >= H:
+        out: list[Detection] = []
+        for b in find_blobs(holes, min_area=1.0, max_area=a_hi * 1.5, nested=True):
+            if b.y == 0 or b.y + b.h >= H or (b.x == 0 and c0 == 0) or b.x + b.w >= W:
+                continue
+            r = b.radius + 1.0
+            area, w, h = np.pi * r * r, b.w + 2, b.h + 2
+            if area < max(4.0, a_lo):
                 continue
             # the nearest valid depth around the hole: the ball's rim or what is behind
-            ring = d[max(0, b.y - 2) : b.y + b.h + 2, max(0, b.x - 2) : b.x + b.w + 2]
+            ring = d[max(0, b.y - 3) : b.y + b.h + 3, max(0, b.x - 3) : b.x + b.w + 3]
             rv = ring[(ring > lo) & (ring < hi)]
             if rv.size == 0:
                 continue
             z_m = _kth(rv, 0.1) / 1000.0
             lateral = abs(b.cx - bx) * z_m / self.f
-            dup = any(
-                abs(o.x - b.cx * self.step) + abs(o.y - b.cy * self.step) < 2 * o.radius_px
-                for o in dets
-            )
+            x, y = (b.cx + c0) * st, b.cy * st
+            dup = any(abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px for o in found)
             if (
                 not dup
-                and lateral <= cfg.max_lateral_m
-                and self._ball_like(b.area, b.w, b.h, z_m, slack=1.5)
+                and lateral <= self.cfg.max_lateral_m
+                and self._ball_like(area, w, h, z_m, slack=1.5)
             ):
-                dets.append(
-                    Detection(
-                        x=b.cx * self.step,
-                        y=b.cy * self.step,
-                        radius_px=b.radius * self.step,
-                        z_m=z_m,
-                        area_px=b.area * self.step**2,
-                    )
-                )
-        arms = sorted(arms, key=lambda a: -a[0])[:2]
-        hands = self._hands(d, mask, [b for _, b in arms])
-        return dets, hands, zb_m
+                out.append(Detection(x=x, y=y, radius_px=r * st, z_m=z_m, area_px=area * st**2))
+        return out
 
     def _split(
         self,
         d: np.ndarray,
         mask: np.ndarray,
+        joined: list[Blob],
         found: list[Detection],
         bx: float,
+        c0: int,
         a_lo: float,
         a_hi: float,
     ) -> list[Detection]:
@@ -221,33 +261,40 @@ class DepthSegmenter:
 
         A piece counts when it is ball-like and stands in front of most of its
         surroundings (a ball before an arm or the head), not a patch of one continuous
-        surface (a fist on its arm). One pass over the frame: cheaper than per blob.
+        surface (a fist on its arm). One pass over the box around the joined blobs.
         """
         cfg = self.cfg
+        st = self.step
+        H, W = d.shape
+        y0 = max(0, min(b.y for b in joined) - 1)
+        x0 = max(0, min(b.x for b in joined) - 1)
+        y1 = min(H, max(b.y + b.h for b in joined) + 1)
+        x1 = min(W, max(b.x + b.w for b in joined) + 1)
         step_mm = int(1000 * cfg.in_front_m)
-        edge = cv2.morphologyEx(d, cv2.MORPH_GRADIENT, self._kernel(3)) > step_mm
-        inner = mask.copy()
-        inner[edge] = 0
+        dd = d[y0:y1, x0:x1]
+        grad = cv2.morphologyEx(dd, cv2.MORPH_GRADIENT, self._kernel(3))
+        inner = cv2.bitwise_and(mask[y0:y1, x0:x1], cv2.inRange(grad, 0, step_mm))
         out: list[Detection] = []
         for p in find_blobs(inner, min_area=max(4.0, a_lo), max_area=a_hi):
             if p.aspect > cfg.max_aspect or p.fill < 0.8 * cfg.min_fill:
                 continue  # cheap shape checks first: most pieces are slivers
-            x, y = p.cx * self.step, p.cy * self.step
+            px, py = p.x + x0, p.y + y0  # in the region's work pixels
+            x, y = (p.cx + x0 + c0) * st, (p.cy + y0) * st
             if any(abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px for o in found):
                 continue  # a ball already found whole
             sub = inner[p.y : p.y + p.h, p.x : p.x + p.w] > 0
-            pz = d[p.y : p.y + p.h, p.x : p.x + p.w][sub]
+            pz = dd[p.y : p.y + p.h, p.x : p.x + p.w][sub]
             if pz.size == 0:
                 continue
             z_m = _kth(pz, 0.5) / 1000.0
-            if abs(p.cx - bx) * z_m / self.f > cfg.max_lateral_m:
+            if abs(p.cx + x0 - bx) * z_m / self.f > cfg.max_lateral_m:
                 continue
             # the cut removed about one pixel of rim all round
             r = np.sqrt(p.area / np.pi) + 0.5
             if not self._ball_like(np.pi * r * r, p.w + 1, p.h + 1, z_m):
                 continue
             # a ring two pixels around the piece's box: most of it lies well behind
-            ring = d[max(0, p.y - 2) : p.y + p.h + 2, max(0, p.x - 2) : p.x + p.w + 2]
+            ring = d[max(0, py - 2) : py + p.h + 2, max(0, px - 2) : px + p.w + 2]
             behind = int(np.count_nonzero(ring > 1000 * z_m + step_mm))
             if behind < 0.4 * (ring.size - p.area):
                 continue
@@ -255,9 +302,9 @@ class DepthSegmenter:
                 Detection(
                     x=x,
                     y=y,
-                    radius_px=r * self.step,
+                    radius_px=r * st,
                     z_m=z_m + 0.5 * cfg.typical_ball_m,
-                    area_px=np.pi * r * r * self.step**2,
+                    area_px=np.pi * r * r * st**2,
                 )
             )
         return out
@@ -272,13 +319,16 @@ class DepthSegmenter:
             a_min <= area <= a_max and aspect <= cfg.max_aspect and area / (w * h) >= cfg.min_fill
         )
 
-    def _hands(self, d: np.ndarray, mask: np.ndarray, arms: list[Blob]) -> list[Hand]:
+    def _hands(self, d: np.ndarray, mask: np.ndarray, arms: list[Blob], c0: int) -> list[Hand]:
         """Hands are the nearest part of each arm-sized blob in front of the body."""
         out: list[Hand] = []
+        st = self.step
+        full = self.full
         for b in arms:
-            sel = mask[b.y : b.y + b.h, b.x : b.x + b.w] > 0
-            zz = d[b.y : b.y + b.h, b.x : b.x + b.w]
-            vals = zz[sel][::3]
+            # every other pixel is plenty to find the nearest 5 % and their centre
+            sel = mask[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2] > 0
+            zz = d[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2]
+            vals = zz[sel]
             if vals.size == 0:
                 continue
             zmin = float(np.partition(vals, vals.size // 20)[vals.size // 20])
@@ -286,13 +336,13 @@ class DepthSegmenter:
             ys, xs = np.nonzero(tip)
             if xs.size == 0:
                 continue
-            u = (float(xs.mean()) + b.x) * self.step
-            v = (float(ys.mean()) + b.y) * self.step
-            z = float(np.median(zz[tip])) / 1000.0
-            bx = (self.body_x or self.intr.cx) * self.step
+            u = (2.0 * float(xs.mean()) + b.x + c0) * st
+            v = (2.0 * float(ys.mean()) + b.y) * st
+            z = _kth(zz[tip], 0.5) / 1000.0
+            bx = (self.body_x or self.intr.cx) * st
             side = "right" if u < bx else "left"
-            p = self.full.deproject(np.array(u), np.array(v), np.array(z))
-            out.append(Hand(side, u, v, tuple(float(c) for c in p)))
+            p = ((u - full.cx) * z / full.fx, (v - full.cy) * z / full.fy, z)
+            out.append(Hand(side, u, v, p))
         if len(out) == 2 and out[0].side == out[1].side:
             a, b2 = sorted(out, key=lambda hh: hh.x_px)
             out = [
