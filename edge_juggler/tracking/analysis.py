@@ -67,12 +67,23 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+def hands_level(flights: list[Flight], q: float = 90) -> float | None:
+    """Image y of the hands (where arcs begin and end), pixels.
+
+    Arcs are seen from a little above the hand up (the ball is lost among the
+    hands at both ends, most at the throw), never below it unless dropped, so
+    the low tail of the observed ends is the hands' level, not their median.
+    """
+    ends = [y for f in flights if not f.dropped for y in (f.throw_xy[1], f.catch_xy[1])]
+    return float(np.percentile(ends, q)) if ends else None
+
+
 def hand_level_endpoints(flights: list[Flight]) -> None:
     """Where each arc meets the hands' level: extrapolated throw and catch moments.
 
     Arc ends are the least reliable samples (the ball is among hands and other
-    balls); the apex and the parabola are not. The hands' level is the lower
-    quartile of all observed arc ends.
+    balls); the apex and the parabola are not. The level used for timing is the
+    lower quartile of all observed arc ends.
     """
     if not flights:
         return
@@ -461,8 +472,21 @@ def analyse_flights(
         ok2 = ss2 is not None and sum(ss2) // len(ss2) == n_ids
         if ok2 and (not ok1 or agree < 0.6):
             ss, agree = ss2, agree2
+    level = hands_level(flights)
     for f in flights:
-        h = scale.metres(f.rise_px, f.z_m)
+        # Apex above the release point. The first samples of an arc are usually lost
+        # among the hands (the ball is found a few frames after it left the hand), so
+        # the first seen sample sits well above the release point; the hands' level
+        # (where balls are thrown and caught) does not.
+        rise = f.rise_px
+        if level is not None:  # a release seen below the usual level still counts
+            rise = max(level, f.throw_xy[1]) - f.apex_xy[1]
+        if f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:
+            # the arc's own pixel gravity is its scale: right where the ball flew,
+            # whatever its depth did on the way (g T^2 / 8 without the end points)
+            h = G * rise / f.accel_px
+        else:
+            h = scale.metres(rise, f.z_m)
         f.height_m = None if h is None else float(h)
 
     events: list[Event] = []
