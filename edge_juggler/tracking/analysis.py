@@ -166,6 +166,22 @@ def grid_period(t: np.ndarray, lo: float = 0.08, hi: float = 1.0) -> float | Non
     return best_tau
 
 
+def refine_period(t: np.ndarray, tau: float | None) -> float | None:
+    """Least-squares period of the intervals, each a whole number of beats of ~tau.
+
+    ``grid_period`` accepts the coarsest period within a tolerance, which can be
+    10 % off; fitting every interval to its whole number of beats is not.
+    """
+    if tau is None:
+        return None
+    d = np.diff(np.sort(t))
+    d = d[d > 0.04]
+    for _ in range(3):
+        k = np.maximum(1, np.round(d / tau))
+        tau = float(np.sum(d * k) / np.sum(k * k))
+    return tau
+
+
 @dataclass
 class BeatGrid:
     """Integer beats of the throws; each hand keeps its own clock (even/odd beats)."""
@@ -405,6 +421,378 @@ def gap_sequence(flights: list[Flight]) -> list[int]:
     return [g for g in gaps if g > 0]
 
 
+# ----------------------------------------------------------------------------- readings
+# A "reading" of the throws: a beat period, an integer beat for every throw and a
+# throw value for every beat. Several readings fit the same throw times (the beat
+# could be half the interval between seen throws, a low pass may be hidden), so
+# candidates are scored by physics: the siteswap must repeat, its average must be
+# the number of balls, and the hands must hold each ball for a plausible part of
+# the beat (the dwell, about 1-1.5 beats: Juggling Lab uses 1.3).
+
+DWELL_PRIOR = 1.25  # beats a hand holds a ball before throwing it again (typical)
+DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 beats on
+
+
+@dataclass
+class Reading:
+    """One interpretation of the flights as a siteswap."""
+
+    unit: tuple[int, ...] | None
+    agree: float
+    tau: float
+    dwell: float  # implied dwell in beats (catch to next throw of that ball)
+    beats: dict  # flight index -> beat
+    values: dict  # flight index -> throw value
+    score: float = 0.0
+    unexplained: float = 0.0  # share of seen passes the reading has no unseen throw for
+    source: str = ""  # which beat assignment
+    hand_agree: float | None = None  # beat parity vs the side each throw starts from
+
+    @property
+    def balls(self) -> int | None:
+        return sum(self.unit) // len(self.unit) if self.unit else None
+
+
+def pass_mask(flights: list[Flight]) -> np.ndarray:
+    """Low hand-to-hand passes (1s, tossed 2s) among much higher throws.
+
+    Their timing is the least regular of all throws (a shower's 1 leaves as soon
+    as the ball arrives, almost a beat early), so beats come from the real
+    throws and a pass is read from the ball's identity instead. Passes are the
+    flights below a clear gap in height (the next flight at least twice as high)
+    that all stay within ~30 cm of the hands.
+    """
+    h = np.array([f.height_m if f.height_m is not None else np.nan for f in flights])
+    out = np.zeros(len(flights), dtype=bool)
+    if len(h) < 6 or not np.isfinite(h).all():
+        return out
+    hs = np.sort(np.maximum(h, 0.01))
+    best, cut = 2.0, None
+    for k in range(1, int(0.6 * len(hs)) + 1):
+        if hs[k - 1] >= 0.3:
+            break
+        if hs[k] / hs[k - 1] >= best:
+            best, cut = hs[k] / hs[k - 1], 0.5 * (hs[k - 1] + hs[k])
+    return h < cut if cut is not None else out
+
+
+def base_period(t: np.ndarray, tol: float = 0.25, share: float = 0.8) -> float | None:
+    """The coarsest beat period that puts most throw intervals on whole beats.
+
+    Real rhythms are uneven (a 1 or a held 2 shifts its neighbours), so it is
+    enough that ``share`` of the intervals are within ``tol`` beats of a whole
+    number; the answer is then least-squares refined.
+    """
+    d = np.diff(np.sort(t))
+    d = d[d > 0.04]
+    if len(d) < 3:
+        return None
+    for tau in np.geomspace(min(1.2, 1.1 * float(np.max(d))), 0.1, 400):
+        r = d / tau
+        ok = (np.abs(r - np.round(r)) <= tol) & (np.round(r) >= 1)
+        if ok.mean() >= share:
+            return refine_period(t, float(tau))
+    return None
+
+
+def sides_from_travel(flights: list[Flight], idx: list[int]) -> np.ndarray:
+    """Throwing hand (0 = image left) of each flight, if every throw crossed.
+
+    Odd throws (3, 5, 1) land in the other hand, so the direction a ball flies
+    tells which hand threw it even when both hands throw from the middle.
+    """
+    out = np.zeros(len(idx), dtype=int)
+    for j, i in enumerate(idx):
+        f = flights[i]
+        xb = f.x_beat if f.x_beat is not None else f.throw_xy[0]
+        xl = f.x_land if f.x_land is not None else f.catch_xy[0]
+        out[j] = 0 if xl >= xb else 1
+    return out
+
+
+def sides_from_position(flights: list[Flight], idx: list[int]) -> np.ndarray | None:
+    """Throwing hand from where the throw starts (two clusters of throw points)."""
+    x = np.array(
+        [
+            flights[i].x_beat if flights[i].x_beat is not None else flights[i].throw_xy[0]
+            for i in idx
+        ]
+    )
+    lo, hi, sep = _two_means(x)
+    if sep < 3.0:
+        return None
+    return (x >= 0.5 * (lo + hi)).astype(int)
+
+
+def _period_of_intervals(d: np.ndarray, tol: float = 0.25, share: float = 0.8) -> float | None:
+    """Coarsest period with ``share`` of the intervals within ``tol`` of whole multiples."""
+    d = d[d > 0.04]
+    if len(d) < 2:
+        return None
+    for tau in np.geomspace(min(2.4, 1.1 * float(np.max(d))), 0.1, 400):
+        r = d / tau
+        ok = (np.abs(r - np.round(r)) <= tol) & (np.round(r) >= 1)
+        if ok.mean() >= share:
+            for _ in range(3):
+                k = np.maximum(1, np.round(d / tau))
+                tau = float(np.sum(d * k) / np.sum(k * k))
+            return tau
+    return None
+
+
+def beats_from_sides(t: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Beats from the hand sequence: (beats, beat period).
+
+    Async juggling alternates hands every beat, so each hand throws on every
+    other beat, and a hand keeps its own steady clock even when the rhythm
+    between the hands is uneven (a held 2, a quick 1). A throw sits a whole
+    number of hand cycles after that hand's previous throw, and always after
+    the throw before it.
+    """
+    d = np.concatenate([np.diff(t[side == s]) for s in (0, 1) if (side == s).sum() > 1] or [[]])
+    cycle = _period_of_intervals(np.asarray(d, dtype=float))
+    if cycle is None:
+        return None
+    m = np.zeros(len(t), dtype=int)
+    last: dict[int, tuple[int, float]] = {int(side[0]): (0, float(t[0]))}
+    for k in range(1, len(t)):
+        s_ = int(side[k])
+        if s_ in last:
+            mb, tb = last[s_]
+            cand = mb + 2 * max(1, int(round((t[k] - tb) / cycle)))
+        else:
+            cand = m[k - 1] + 1
+        while cand <= m[k - 1]:
+            cand += 2
+        m[k] = cand
+        last[s_] = (cand, float(t[k]))
+    return m, cycle / 2.0
+
+
+def assign_beats(t: np.ndarray, tau: float) -> np.ndarray:
+    """Integer beat of each (sorted) throw time on a steady clock of period ~tau.
+
+    The clock may drift slowly (real jugglers speed up and slow down): beat
+    times are a low-order polynomial of the beat index, refitted twice. Two
+    throws on one beat (async: at most one throw per beat) push the worse-fitting
+    one to a free neighbouring beat.
+    """
+    m = np.round((t - t[0]) / tau).astype(int)
+    for deg in (1, 2):
+        if len(np.unique(m)) <= deg + 2:
+            break
+        c = np.polyfit(m, t, deg)
+        grid_m = np.arange(m.min() - 2, m.max() + 3)
+        gt = np.polyval(c, grid_m)
+        m = grid_m[np.argmin(np.abs(t[:, None] - gt[None, :]), axis=1)]
+    c = np.polyfit(m, t, 1) if len(np.unique(m)) >= 2 else np.array([tau, t[0]])
+    pos = (t - c[1]) / max(c[0], 1e-6)  # fractional beat of each throw
+    m = m.astype(int).copy()
+    for k in range(1, len(m)):
+        if m[k] > m[k - 1]:
+            continue
+        fwd = abs(pos[k] - (m[k - 1] + 1))
+        back_free = k < 2 or m[k - 2] < m[k - 1] - 1
+        back = abs(pos[k - 1] - (m[k - 1] - 1)) if back_free else np.inf
+        if back < fwd and m[k] == m[k - 1]:
+            m[k - 1] -= 1
+        else:
+            m[k] = m[k - 1] + 1
+    return m
+
+
+def _implied_dwell(dur_beats: list[float], vals: list[int]) -> float | None:
+    d = [v - x for v, x in zip(vals, dur_beats, strict=True) if v >= 3]
+    if not d:
+        d = [v - x for v, x in zip(vals, dur_beats, strict=True)]
+    return float(np.median(d)) if d else None
+
+
+def identity_reading(
+    flights: list[Flight], tall: list[int], m: np.ndarray, tau: float, dwell: float
+) -> Reading | None:
+    """Read the siteswap from ball identities on a beat grid (annotated tracks).
+
+    A throw of value n is thrown again n beats later, so each ball's next seen
+    throw gives the value directly, unless the flight was far shorter than that
+    gap: then the ball made an unseen throw on landing (a pass, a held 2) whose
+    value is the rest of the gap.
+    """
+    if len(tall) < 4:
+        return None
+    beat = dict(zip(tall, [int(v) for v in m], strict=True))
+    by_ball: dict[int, list[int]] = {}
+    for i in tall:
+        by_ball.setdefault(flights[i].ball, []).append(i)
+    seq: dict[int, int] = {}
+    vals: dict[int, int] = {}
+    hidden: dict[int, int] = {}
+    direct_x: list[float] = []
+    direct_v: list[int] = []
+    hidden_after: set[int] = set()
+    for idx in by_ball.values():
+        for a, b in zip(idx, idx[1:] + [None], strict=True):
+            f = flights[a]
+            x = _duration(f) / tau
+            est = max(1, int(round(x + dwell)))
+            if b is None:
+                if f.open_end or f.dropped:
+                    continue
+                vals[a] = est
+                continue
+            gap = beat[b] - beat[a]
+            if gap <= 0:
+                continue
+            if est < gap:  # landed well before its next throw: an unseen throw in between
+                vals[a] = est
+                hidden[beat[a] + est] = gap - est
+                hidden_after.add(a)
+            else:
+                vals[a] = gap
+                direct_x.append(x)
+                direct_v.append(gap)
+    for a, v in vals.items():
+        seq[beat[a]] = v
+    for b, v in hidden.items():
+        seq.setdefault(b, v)
+    if not seq:
+        return None
+    lo, hi = min(beat.values()), max(beat.values())
+    line = [seq.get(b, 0) for b in range(lo, hi + 1)]
+    unit, agree = find_period(line)
+    d = _implied_dwell(direct_x, direct_v)
+    # a seen pass must be one of the reading's unseen throws: its ball must have
+    # landed well before that ball's next real throw
+    tall_set = set(tall)
+    bad = n_pass = 0
+    for i, f in enumerate(flights):
+        if i in tall_set:
+            continue
+        before = [a for a in by_ball.get(f.ball, []) if _t_beat(flights[a]) < _t_beat(f)]
+        after = [a for a in by_ball.get(f.ball, []) if _t_beat(flights[a]) > _t_beat(f)]
+        if not before or not after:
+            continue
+        n_pass += 1
+        bad += before[-1] not in hidden_after
+    r = Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
+    r.unexplained = bad / n_pass if n_pass else 0.0
+    return r
+
+
+def _x_beat(f: Flight) -> float:
+    return f.x_beat if f.x_beat is not None else f.throw_xy[0]
+
+
+def _t_beat(f: Flight) -> float:
+    return f.t_beat if f.t_beat is not None else f.t_throw
+
+
+def _duration(f: Flight) -> float:
+    t0 = _t_beat(f)
+    t1 = f.t_land if f.t_land is not None else f.t_catch
+    return max(t1 - t0, 0.0)
+
+
+def score_reading(r: Reading, balls: int | None) -> float:
+    """Periodic agreement, minus implausible dwell; -inf when physics says no."""
+    if r.unit is None or r.agree < 0.6:
+        return -np.inf
+    if balls is not None and r.balls != balls:
+        return -np.inf
+    if not DWELL_RANGE[0] <= r.dwell <= DWELL_RANGE[1]:
+        return -np.inf
+    hand = 0.0 if r.hand_agree is None else 1.0 - r.hand_agree
+    return r.agree - 0.3 * abs(r.dwell - DWELL_PRIOR) - 0.5 * r.unexplained - hand
+
+
+def beat_candidates(flights: list[Flight], tall: list[int]) -> list[tuple[str, np.ndarray, float]]:
+    """Ways to put the (time-sorted) throws on beats: (name, beats, beat period).
+
+    A steady clock at the base period and its halves and thirds (a hand that
+    throws every other beat, unseen passes); and the hand sequence, with hands
+    told apart by where throws start or by which way crossing throws fly.
+    """
+    t = np.array([_t_beat(flights[i]) for i in tall])
+    out = []
+    tau0 = base_period(t)
+    if tau0 is not None:
+        for k in (1, 2, 3):
+            if tau0 / k >= 0.08:
+                out.append((f"clock/{k}", assign_beats(t, tau0 / k), tau0 / k))
+    # the hand sequence with each throw's hand placed between its throw point and
+    # where that ball was last caught (with identities: the catching hand threw it)
+    grid, _mid = build_beat_grid([flights[i] for i in tall], use_identity=True)
+    if grid is not None and grid.beats[-1] > grid.beats[0]:
+        out.append(("hand-seq", grid.beats, grid.tau))
+    sides = [("travel", sides_from_travel(flights, tall))]
+    pos = sides_from_position(flights, tall)
+    if pos is not None:
+        sides.append(("hands", pos))
+    for name, side in sides:
+        got = beats_from_sides(t, side)
+        if got is not None:
+            out.append((name, got[0], got[1]))
+        m = beats_from_order(t, side)
+        if m[-1] > m[0]:
+            out.append((name + "-order", m, float((t[-1] - t[0]) / (m[-1] - m[0]))))
+    return out
+
+
+def beats_from_order(t: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Beats from the hand order alone: +1 when the hand changes, +2 when it does
+    not; a pause far longer than usual (a missed throw) adds a hand cycle.
+
+    Unlike ``beats_from_sides`` this ignores how long each hand waited, which is
+    right when the rhythm is very uneven (423 juggled as evenly spaced throws:
+    the held 2 takes no time at all)."""
+    dt = np.diff(t)
+    typ = float(np.median(dt[dt > 0.06])) if (dt > 0.06).any() else 0.0
+    m = np.zeros(len(t), dtype=int)
+    for k in range(1, len(t)):
+        base = 1 if side[k] != side[k - 1] else 2
+        r = dt[k - 1] / typ if typ > 0 else 0.0
+        step = base
+        while step + 2 <= r + 0.5 * base:
+            step += 2
+        m[k] = m[k - 1] + step
+    return m
+
+
+def best_identity_reading(flights: list[Flight], balls: int | None) -> Reading | None:
+    """The most plausible identity reading over beat assignments and dwell guesses."""
+    if len(flights) < 6:
+        return None
+    passes = pass_mask(flights)
+    tall = sorted(
+        (i for i in range(len(flights)) if not passes[i]), key=lambda i: _t_beat(flights[i])
+    )
+    best: Reading | None = None
+    pos = sides_from_position(flights, tall)
+    for name, m, tau in beat_candidates(flights, tall):
+        # where the hands are visibly apart, each hand owns every other beat
+        hand_agree = None
+        if pos is not None:
+            same = float(np.mean((m % 2) == pos))
+            hand_agree = max(same, 1.0 - same)
+        seen = set()
+        for dwell in np.arange(0.3, 1.95, 0.1):
+            r = identity_reading(flights, tall, m, tau, float(dwell))
+            if r is None or r.unit is None:
+                continue
+            key = (r.unit, round(r.dwell, 2))
+            if key in seen:
+                continue
+            seen.add(key)
+            r.source = name
+            r.hand_agree = hand_agree
+            r.score = score_reading(r, balls)
+            if best is None or r.score > best.score:
+                best = r
+    if best is None or not np.isfinite(best.score):
+        return None
+    return best
+
+
 @dataclass
 class Analysis:
     """The tracker's final word: report summary, events, tracks."""
@@ -437,6 +825,22 @@ def analyse_flights(
             below = scale.metres(f.catch_xy[1] - catch_y, f.z_m)
             if below is not None and below > 0.45:  # the floor, not a low catch
                 f.dropped = True
+    level = hands_level(flights)
+    for f in flights:
+        # Apex above the release point. The first samples of an arc are usually lost
+        # among the hands (the ball is found a few frames after it left the hand), so
+        # the first seen sample sits well above the release point; the hands' level
+        # (where balls are thrown and caught) does not.
+        rise = f.rise_px
+        if level is not None:  # a release seen below the usual level still counts
+            rise = max(level, f.throw_xy[1]) - f.apex_xy[1]
+        if f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:
+            # the arc's own pixel gravity is its scale: right where the ball flew,
+            # whatever its depth did on the way (g T^2 / 8 without the end points)
+            h = G * rise / f.accel_px
+        else:
+            h = scale.metres(rise, f.z_m)
+        f.height_m = None if h is None else float(h)
     # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
     grid, mid = build_beat_grid(
         flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0, use_identity=identities
@@ -466,28 +870,12 @@ def analyse_flights(
                 for f, b in zip(flights, grid.beats, strict=True):
                     f.throw_hand = grid.hand_of_parity.get(int(b) % 2)
     if identities and len(flights) >= 6:
+        # annotated tracks: every ball keeps its id, so the number of balls is known
+        # and each ball's next throw tells its throw value
         n_ids = len({f.ball for f in flights})
-        ss2, agree2 = find_period(gap_sequence(flights))
-        ok1 = ss is not None and sum(ss) // len(ss) == n_ids
-        ok2 = ss2 is not None and sum(ss2) // len(ss2) == n_ids
-        if ok2 and (not ok1 or agree < 0.6):
-            ss, agree = ss2, agree2
-    level = hands_level(flights)
-    for f in flights:
-        # Apex above the release point. The first samples of an arc are usually lost
-        # among the hands (the ball is found a few frames after it left the hand), so
-        # the first seen sample sits well above the release point; the hands' level
-        # (where balls are thrown and caught) does not.
-        rise = f.rise_px
-        if level is not None:  # a release seen below the usual level still counts
-            rise = max(level, f.throw_xy[1]) - f.apex_xy[1]
-        if f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:
-            # the arc's own pixel gravity is its scale: right where the ball flew,
-            # whatever its depth did on the way (g T^2 / 8 without the end points)
-            h = G * rise / f.accel_px
-        else:
-            h = scale.metres(rise, f.z_m)
-        f.height_m = None if h is None else float(h)
+        r = best_identity_reading(flights, n_ids)
+        if r is not None:
+            ss, agree = r.unit, r.agree
 
     events: list[Event] = []
     for f in flights:
