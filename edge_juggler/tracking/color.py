@@ -33,6 +33,7 @@ class ColorRange:
     v_lo: int
     s_hi: int = 255
     v_hi: int = 255
+    moving: bool = False  # white/grey balls: only where the picture changes
 
     def mask(self, hsv: np.ndarray) -> np.ndarray:
         if self.h_lo <= self.h_hi:
@@ -88,49 +89,319 @@ def _resize(img: np.ndarray, s: float) -> np.ndarray:
     return cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=interp)
 
 
+@dataclass
+class _Cand:
+    """One moving compact blob seen while learning (full-resolution pixels)."""
+
+    frame: int
+    t: float
+    x: float
+    y: float
+    r: float
+    hue: float
+    sat: float
+    val: float
+    sat_lo: float  # 20th percentiles: what a range must still accept
+    val_lo: float
+
+
 class ColorLearner:
-    """Collects small, fast, saturated moving blobs and clusters their hues."""
+    """Ball colours learned from what flies freely in the first seconds.
+
+    Moving, compact blobs (changed against both of the last two frames, so the
+    place a ball just left does not count) are linked into short tracks by the
+    tracker's own association. Runs that fall with one common acceleration are
+    balls: their pixels give one colour range per ball colour. Hands and heads
+    move but do not fall freely; shadows fall but are darker and greyer than
+    what they cover (dropped); clutter does not move. Moving blobs that are not
+    balls (a hand, a sleeve) are remembered so a ball range of the same hue can
+    raise its saturation floor above them. White or grey balls get a range that
+    only counts where the picture moves. With too few free flights, the older
+    hue-histogram of all saturated moving blobs is used instead.
+    """
 
     def __init__(self, work_long_side: int = 480, min_sat: int = 80, min_val: int = 50) -> None:
         self.long = work_long_side
         self.min_sat = min_sat
         self.min_val = min_val
         self.samples: list[tuple[float, float, float, float]] = []  # hue, sat, val, radius
+        self.cands: list[_Cand] = []
         self._prev: list[np.ndarray] = []
         self._recent: list[np.ndarray] = []
         self.frames = 0
+        self.fps = 30.0
 
-    def add(self, rgb: np.ndarray) -> None:
+    def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         s = work_scale(rgb.shape, self.long)
         small = _resize(rgb, s)
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        t = self.frames / self.fps if t_s is None else float(t_s)
         self.frames += 1
         if self.frames % 3 == 0:
             self._recent = (self._recent + [rgb])[-12:]
         self._prev.append(grey)
         if len(self._prev) < 3:
             return
-        old = self._prev.pop(0)
-        diff = cv2.absdiff(grey, old)
-        moving = cv2.GaussianBlur(diff, (3, 3), 0) > 20  # sensor noise does not move
-        sat = (hsv[..., 1] >= self.min_sat) & (hsv[..., 2] >= self.min_val)
-        cand = (moving & sat).astype(np.uint8)
+        older, old = self._prev[0], self._prev[1]
+        self._prev.pop(0)
+        # changed against both previous frames: where the ball is now, not where it was
+        diff = cv2.min(cv2.absdiff(grey, old), cv2.absdiff(grey, older))
+        moving = cv2.GaussianBlur(diff, (3, 3), 0) > 16  # sensor noise does not move
+        cand = moving.view(np.uint8)
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         img_area = cand.shape[0] * cand.shape[1]
-        for b in find_blobs(cand, min_area=6, max_area=0.01 * img_area):
+        for b in find_blobs(cand, min_area=5, max_area=0.01 * img_area):
             x, y, w, h, area = b.x, b.y, b.w, b.h, b.area
-            if b.aspect > 3 or b.fill < 0.35:
+            if b.aspect > 3.5 or b.fill < 0.3:
                 continue
             sel = cand[y : y + h, x : x + w] > 0
             px = hsv[y : y + h, x : x + w][sel]
             if px.size == 0:
                 continue
+            sat = px[:, 1].astype(np.float64)
+            val = px[:, 2].astype(np.float64)
+            s_med, v_med = float(np.median(sat)), float(np.median(val))
+            # a shadow: grey and darker than what was there two frames ago
+            before = float(older[y : y + h, x : x + w][sel].mean())
+            now = float(grey[y : y + h, x : x + w][sel].mean())
+            if s_med < 60 and now < before - 8:
+                continue
             hue = _circular_median(px[:, 0].astype(np.float64))
             r = float(np.sqrt(area / np.pi)) / s
-            self.samples.append((hue, float(np.median(px[:, 1])), float(np.median(px[:, 2])), r))
+            if s_med >= self.min_sat and v_med >= self.min_val:
+                self.samples.append((hue, s_med, v_med, r))
+            self.cands.append(
+                _Cand(
+                    self.frames - 1,
+                    t,
+                    b.cx / s,
+                    b.cy / s,
+                    r,
+                    hue,
+                    s_med,
+                    v_med,
+                    float(np.percentile(sat, 20)),
+                    float(np.percentile(val, 20)),
+                )
+            )
+
+    # ------------------------------------------------------------------ model
+    def _runs(self) -> tuple[list[list[_Cand]], list[list[_Cand]]]:
+        """Link the candidates into tracks; (free-fall runs, other long runs)."""
+        from edge_juggler.tracking.association import Associator
+
+        assoc = Associator(relink_s=0.0, coast_s=0.07)
+        by_frame: dict[int, list[_Cand]] = {}
+        for c in self.cands:
+            by_frame.setdefault(c.frame, []).append(c)
+        where: dict[tuple[int, int], _Cand] = {}
+        for f in sorted(by_frame):
+            cs = by_frame[f]
+            dets = [Detection(c.x, c.y, c.r) for c in cs]
+            for tr in assoc.step(cs[0].t, f, dets):
+                j = next(i for i, d in enumerate(dets) if d.x == tr.x[-1] and d.y == tr.y[-1])
+                where[(tr.id, f)] = cs[j]
+        runs: list[list[_Cand]] = []
+        for tr in assoc.all.values():
+            run: list[_Cand] = []
+            for f in tr.frame:
+                c = where[(tr.id, f)]
+                if run and f - run[-1].frame > 2:
+                    runs.append(run)
+                    run = []
+                run.append(c)
+            runs.append(run)
+        wins = [(i, a, cs) for i, run in enumerate(runs) for a, cs in self._windows(run)]
+        if not wins:
+            return [], runs
+        # gravity in the image: the acceleration most windows agree on, near what the
+        # balls' size says (9.81 m/s^2 at 34 mm per ball radius; blobs seen moving
+        # are often crescents, so the prior is loose)
+        r = float(np.median([c.r for _, _, cs in wins for c in cs]))
+        prior = 9.81 * r / 0.034
+        accs = np.array([a for _, a, _ in wins])
+        cands = accs[(accs >= 0.5 * prior) & (accs <= 3.0 * prior)]
+        if cands.size == 0:
+            return [], runs
+        score = [int(np.count_nonzero(np.abs(accs / g - 1.0) <= 0.3)) for g in cands]
+        best = cands[int(np.argmax(score))]
+        g = float(np.median(accs[np.abs(accs / best - 1.0) <= 0.3]))
+        # free flight: the windows near that gravity; their blobs carry the ball colours
+        balls: dict[int, dict[int, _Cand]] = {}
+        for i, a, cs in wins:
+            if 0.7 * g <= a <= 1.4 * g:
+                balls.setdefault(i, {}).update({id(c): c for c in cs})
+        flying = [sorted(d.values(), key=lambda c: c.frame) for d in balls.values()]
+        others = [run for i, run in enumerate(runs) if i not in balls]
+        return flying, others
+
+    @staticmethod
+    def _windows(run: list[_Cand], window: int = 7) -> list[tuple[float, list[_Cand]]]:
+        """(vertical acceleration px/s^2, blobs) of each short stretch that is a parabola.
+
+        A track holds catches and carries too, so parabolas are fitted to short
+        windows of it (a smooth arc spanning at least a ball diameter vertically).
+        """
+        if len(run) < 5:
+            return []
+        t = np.array([c.t for c in run])
+        y = np.array([c.y for c in run])
+        x = np.array([c.x for c in run])
+        r = np.array([c.r for c in run])
+        w = min(window, len(run))
+        out = []
+        for i in range(0, len(run) - w + 1, 2):
+            ts = t[i : i + w] - t[i]
+            if ts[-1] <= 0:
+                continue
+            ys, xs = y[i : i + w], x[i : i + w]
+            py = np.polyfit(ts, ys, 2)
+            px = np.polyfit(ts, xs, 1)
+            res = np.sqrt(np.mean((ys - np.polyval(py, ts)) ** 2 + (xs - np.polyval(px, ts)) ** 2))
+            rm = float(np.median(r[i : i + w]))
+            if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 2 * rm:
+                out.append((2.0 * float(py[0]), run[i : i + w]))
+        return out
 
     def model(self, min_blobs: int = 8) -> ColorModel:
+        """Colour ranges of the balls (free-flight tracks), else of the hue histogram."""
+        balls, others = self._runs()
+        if sum(len(r) for r in balls) >= min_blobs:
+            model = self._flight_model(balls, others)
+            if model.ranges:
+                return model
+        return self._histogram_model(min_blobs)
+
+    def _flight_model(self, balls: list[list[_Cand]], others: list[list[_Cand]]) -> ColorModel:
+        runs = []
+        for run in balls:
+            runs.append(
+                (
+                    _circular_median(np.array([c.hue for c in run])),
+                    float(np.median([c.sat for c in run])),
+                    run,
+                )
+            )
+        ranges: list[ColorRange] = []
+        grey_runs = [r for r in runs if r[1] < 60]
+        runs = sorted((r for r in runs if r[1] >= 60), key=lambda r: -len(r[2]))
+        clusters: list[list] = []
+        sat_of: list[float] = []
+        for h, _s, run in runs:
+            for cl in clusters:
+                if abs(((h - cl[0] + 90) % 180) - 90) <= 7:
+                    cl[1].append(run)
+                    break
+            else:
+                clusters.append([h, [run]])
+        total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
+        for _h, members in clusters:
+            cs = [c for run in members for c in run]
+            if len(cs) < max(4, 0.03 * total):
+                continue
+            hues = np.array([c.hue for c in cs])
+            hue_c = _circular_median(hues)
+            dh = np.abs(((hues - hue_c + 90) % 180) - 90)
+            # robust spread: blobs that caught some wall or skin have off hues
+            spread = max(5.0, min(10.0, 4.5 * float(np.median(dh)) + 3))
+            s_ball = float(np.median([c.sat for c in cs]))
+            s_lo = max(
+                self.min_sat - 20,
+                min(s_ball - 70, 0.65 * float(np.percentile([c.sat for c in cs], 20))),
+            )
+            v_lo = max(self.min_val - 10, 0.6 * float(np.percentile([c.val_lo for c in cs], 20)))
+            # things of this hue that move but do not fly (a hand, a sleeve): the ball
+            # range keeps above their saturation when the ball is clearly more saturated
+            for run in others:
+                if len(run) < 4:
+                    continue
+                oh = _circular_median(np.array([c.hue for c in run]))
+                os_ = float(np.median([c.sat for c in run]))
+                if abs(((oh - hue_c + 90) % 180) - 90) <= spread and s_lo <= os_ < s_ball - 30:
+                    s_lo = max(s_lo, 0.5 * (os_ + s_ball))
+            ranges.append(
+                ColorRange(
+                    h_lo=int(round(hue_c - spread)) % 180,
+                    h_hi=int(round(hue_c + spread)) % 180,
+                    s_lo=int(s_lo),
+                    v_lo=int(v_lo),
+                )
+            )
+            sat_of.append(s_ball)
+        # a white ball is followed as long as a coloured one; short grey runs are the
+        # blurred rims and highlights of coloured balls
+        grey_runs = [r for r in grey_runs if len(r[2]) >= 10]
+        gcs = [c for _, _, run in grey_runs for c in run]
+        if len(gcs) >= max(10, 0.03 * total):
+            v_med = float(np.median([c.val for c in gcs]))
+            if v_med >= 120:  # white or light grey balls, seen only where things move
+                ranges.append(
+                    ColorRange(
+                        h_lo=0,
+                        h_hi=179,
+                        s_lo=0,
+                        v_lo=int(
+                            max(
+                                self.min_val,
+                                0.75 * float(np.percentile([c.val_lo for c in gcs], 20)),
+                            )
+                        ),
+                        s_hi=int(min(110, float(np.percentile([c.sat for c in gcs], 90)) + 30)),
+                        moving=True,
+                    )
+                )
+        return self._vet(ranges, sat_of)
+
+    def _vet(self, ranges: list[ColorRange], sat_of: list[float]) -> ColorModel:
+        """Check the ranges on recent frames: they must paint little, and ball-sized blobs.
+
+        A range that paints much of the picture (a shirt, a box, a poster of that
+        hue) raises its saturation floor while the balls' own saturation stays well
+        above it, and is dropped if it still paints more than 6 %. The ball radius is
+        measured here on whole blobs (the moving blobs seen while learning are often
+        crescents).
+        """
+        if not ranges or not self._recent:
+            return ColorModel([], None)
+        hsvs = [
+            cv2.cvtColor(_resize(rgb, work_scale(rgb.shape, self.long)), cv2.COLOR_RGB2HSV)
+            for rgb in self._recent
+        ]
+
+        def coverage(rng: ColorRange) -> float:
+            return float(np.mean([np.count_nonzero(rng.mask(h)) / h[..., 0].size for h in hsvs]))
+
+        kept = []
+        for i, rng in enumerate(ranges):
+            if not rng.moving:
+                s_ball = sat_of[i] if i < len(sat_of) else 255.0
+                cov = coverage(rng)
+                while cov > 0.01 and rng.s_lo + 20 <= s_ball - 25:
+                    rng.s_lo += 20
+                    cov = coverage(rng)
+                if cov > 0.06:
+                    continue
+            kept.append(rng)
+        if not kept:
+            return ColorModel([], None)
+        seg = ColorSegmenter(ColorModel(kept, None), ColorConfig(work_long_side=self.long))
+        per: dict[int, list[float]] = {}
+        for rgb in self._recent:
+            for d in seg.process(rgb):
+                per.setdefault(d.color_id, []).append(d.radius_px)
+        med = {c: float(np.percentile(v, 60)) for c, v in per.items() if len(v) >= 2}
+        if not med:
+            return ColorModel([], None)
+        # balls of every colour have one size: a range whose blobs are all far bigger
+        # found skin or clothing, not balls
+        rmid = float(np.median(list(med.values())))
+        keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.8 * rmid]
+        keep += [c for c, rng in enumerate(kept) if rng.moving and c not in keep]
+        radii = [r for c in keep for r in per.get(c, [])]
+        return ColorModel([kept[c] for c in sorted(keep)], float(np.percentile(radii, 60)))
+
+    def _histogram_model(self, min_blobs: int = 8) -> ColorModel:
         """Clusters in (hue, saturation) with enough blobs become ball colours.
 
         Saturation separates a ball from skin or clothing of the same hue
@@ -260,12 +531,27 @@ class ColorConfig:
 
 
 class ColorSegmenter:
-    """Threshold each learned colour, keep ball-sized compact blobs."""
+    """Threshold each learned colour, keep ball-sized compact blobs.
+
+    A ball matched by two overlapping ranges (orange and yellow, say) is kept once.
+    Ranges marked ``moving`` (white balls, which the wall may match) count only
+    pixels that changed against both of the last two frames.
+    """
 
     def __init__(self, model: ColorModel, config: ColorConfig | None = None) -> None:
         self.model = model
         self.cfg = config or ColorConfig()
         self._k3 = np.ones((3, 3), np.uint8)
+        self._greys: list[np.ndarray] = []
+
+    def _motion(self, small: np.ndarray) -> np.ndarray | None:
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        prev = self._greys
+        self._greys = (prev + [grey])[-3:]
+        if len(prev) < 2 or prev[0].shape != grey.shape:
+            return None
+        diff = cv2.min(cv2.absdiff(grey, prev[-1]), cv2.absdiff(grey, prev[-2]))
+        return cv2.dilate(cv2.compare(diff, 16, cv2.CMP_GT), self._k3)
 
     def process(self, rgb: np.ndarray) -> list[Detection]:
         if not self.model.ranges:
@@ -274,12 +560,17 @@ class ColorSegmenter:
         s = work_scale(rgb.shape, cfg.work_long_side)
         small = _resize(rgb, s)
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+        motion = self._motion(small) if any(r.moving for r in self.model.ranges) else None
         r_full = self.model.ball_radius_px
         ball_area = np.pi * (r_full * s) ** 2 if r_full else None
         dets: list[Detection] = []
         img_area = small.shape[0] * small.shape[1]
         for cid, rng in enumerate(self.model.ranges):
             m = rng.mask(hsv)
+            if rng.moving:
+                if motion is None:
+                    continue
+                m = cv2.bitwise_and(m, motion)
             m = cv2.morphologyEx(m, cv2.MORPH_OPEN, self._k3)
             for b in find_blobs(m, min_area=4):
                 w, h, area = b.w, b.h, b.area
@@ -291,14 +582,27 @@ class ColorSegmenter:
                     continue
                 if max(w, h) > cfg.max_aspect * min(w, h) or area / (w * h) < cfg.min_fill:
                     continue
-                cx, cy = b.cx, b.cy
                 dets.append(
                     Detection(
-                        x=float(cx) / s,
-                        y=float(cy) / s,
+                        x=float(b.cx) / s,
+                        y=float(b.cy) / s,
                         radius_px=float(np.sqrt(area / np.pi)) / s,
                         color_id=cid,
                         area_px=float(area) / (s * s),
                     )
                 )
+        if len(self.model.ranges) > 1 and len(dets) > 1:
+            dets = _dedupe(dets)
         return dets
+
+
+def _dedupe(dets: list[Detection]) -> list[Detection]:
+    """One detection per ball when neighbouring hue ranges both paint it (largest wins)."""
+    kept: list[Detection] = []
+    for d in sorted(dets, key=lambda d: -d.area_px):
+        if all(
+            o.color_id == d.color_id or np.hypot(o.x - d.x, o.y - d.y) > max(o.radius_px, 2.0)
+            for o in kept
+        ):
+            kept.append(d)
+    return kept

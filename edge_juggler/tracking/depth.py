@@ -222,7 +222,9 @@ class DepthSegmenter:
         holes = cv2.compare(far, 65535, cv2.CMP_EQ)
         H, W = d.shape
         out: list[Detection] = []
-        for b in find_blobs(holes, min_area=1.0, max_area=a_hi * 1.5, nested=True):
+        # the smallest ball's gap, less the shaved rim
+        a_min = np.pi * max(0.5, np.sqrt(max(4.0, a_lo) / np.pi) - 1.0) ** 2
+        for b in find_blobs(holes, min_area=a_min, max_area=a_hi * 1.5, nested=True):
             if b.y == 0 or b.y + b.h >= H or (b.x == 0 and c0 == 0) or b.x + b.w >= W:
                 continue
             r = b.radius + 1.0

@@ -164,7 +164,7 @@ class Tracker:
         if self.color_seg is None:
             if self.learner is None:
                 self.learner = ColorLearner(self.cfg.color.work_long_side)
-            self.learner.add(frame.color)
+            self.learner.add(frame.color, frame.t_s)
             self._pending.append(frame)
             span = frame.t_s - self._pending[0].t_s
             if span < self.cfg.learn_seconds or len(self._pending) < self.cfg.learn_min_frames:
