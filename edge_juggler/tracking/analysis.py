@@ -378,16 +378,9 @@ def beat_sequence(flights: list[Flight], grid: BeatGrid, vals: list[int | None])
     return seq
 
 
-def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
-    """Shortest valid repeating unit of a noisy beat sequence, with its agreement."""
-    s = list(seq)
-    # ignore the start and end (the juggler starts and stops the pattern there)
-    trim = min(3, len(s) // 6)
-    core = s[trim : len(s) - trim] if len(s) - 2 * trim >= 6 else s
-    if len(core) < 3:
-        return None, 0.0
+def _period_in(core: list[int], max_period: int) -> tuple[tuple[int, ...] | None, float]:
     results = []
-    for p in range(1, min(max_period, len(core) // 2) + 1):
+    for p in range(1, min(max_period, len(core) // 3) + 1):  # each beat seen 3+ times
         unit, hits = [], 0
         for r in range(p):
             col = core[r::p]
@@ -404,6 +397,30 @@ def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | 
         if a >= best - 0.04:
             return canonical_throws(unit), a
     return None, 0.0
+
+
+def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
+    """Shortest valid repeating unit of a noisy beat sequence, with its agreement.
+
+    Jugglers start and stop a pattern (and sometimes start with something else),
+    so besides the whole sequence, windows without up to a quarter at either end
+    are tried; the window where the pattern repeats best wins (ties: the longest).
+    """
+    s = list(seq)
+    trim = min(3, len(s) // 6)
+    core = s[trim : len(s) - trim] if len(s) - 2 * trim >= 6 else s
+    if len(core) < 3:
+        return None, 0.0
+    n = len(core)
+    best: tuple[float, int, tuple[int, ...] | None] = (-1.0, 0, None)
+    cuts = sorted({0, n // 8, n // 4}) if n >= 16 else [0]
+    for a in cuts:
+        for b in cuts:
+            win = core[a : n - b]
+            unit, agree = _period_in(win, max_period)
+            if unit is not None and (agree, len(win)) > best[:2]:
+                best = (agree, len(win), unit)
+    return (best[2], best[0]) if best[2] is not None else (None, 0.0)
 
 
 def gap_sequence(flights: list[Flight]) -> list[int]:
@@ -430,7 +447,10 @@ def gap_sequence(flights: list[Flight]) -> list[int]:
 # the beat (the dwell, about 1-1.5 beats: Juggling Lab uses 1.3).
 
 DWELL_PRIOR = 1.25  # beats a hand holds a ball before throwing it again (typical)
-DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 beats on
+DWELL_RANGE = (0.2, 1.95)
+# Cascades throw from near the middle: the two hands' throw points are only
+# 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
+HAND_APART_M = 0.07  # async: a hand must throw before its next catch, 2 beats on
 
 
 @dataclass
@@ -510,16 +530,14 @@ def sides_from_travel(flights: list[Flight], idx: list[int]) -> np.ndarray:
     return out
 
 
-def sides_from_position(flights: list[Flight], idx: list[int]) -> np.ndarray | None:
-    """Throwing hand from where the throw starts (two clusters of throw points)."""
-    x = np.array(
-        [
-            flights[i].x_beat if flights[i].x_beat is not None else flights[i].throw_xy[0]
-            for i in idx
-        ]
-    )
+def sides_from_position(
+    flights: list[Flight], idx: list[int], min_sep_px: float = 0.0
+) -> np.ndarray | None:
+    """Throwing hand from where the throw starts (two clusters of throw points,
+    clearly apart and at least ``min_sep_px``: one hand's throws scatter too)."""
+    x = np.array([_x_beat(flights[i]) for i in idx])
     lo, hi, sep = _two_means(x)
-    if sep < 3.0:
+    if sep < 3.0 or hi - lo < min_sep_px:
         return None
     return (x >= 0.5 * (lo + hi)).astype(int)
 
@@ -705,7 +723,9 @@ def score_reading(r: Reading, balls: int | None) -> float:
     return r.agree - 0.3 * abs(r.dwell - DWELL_PRIOR) - 0.5 * r.unexplained - hand
 
 
-def beat_candidates(flights: list[Flight], tall: list[int]) -> list[tuple[str, np.ndarray, float]]:
+def beat_candidates(
+    flights: list[Flight], tall: list[int], min_sep_px: float = 0.0
+) -> list[tuple[str, np.ndarray, float]]:
     """Ways to put the (time-sorted) throws on beats: (name, beats, beat period).
 
     A steady clock at the base period and its halves and thirds (a hand that
@@ -725,7 +745,7 @@ def beat_candidates(flights: list[Flight], tall: list[int]) -> list[tuple[str, n
     if grid is not None and grid.beats[-1] > grid.beats[0]:
         out.append(("hand-seq", grid.beats, grid.tau))
     sides = [("travel", sides_from_travel(flights, tall))]
-    pos = sides_from_position(flights, tall)
+    pos = sides_from_position(flights, tall, min_sep_px)
     if pos is not None:
         sides.append(("hands", pos))
     for name, side in sides:
@@ -758,7 +778,9 @@ def beats_from_order(t: np.ndarray, side: np.ndarray) -> np.ndarray:
     return m
 
 
-def best_identity_reading(flights: list[Flight], balls: int | None) -> Reading | None:
+def best_identity_reading(
+    flights: list[Flight], balls: int | None, min_sep_px: float = 0.0
+) -> Reading | None:
     """The most plausible identity reading over beat assignments and dwell guesses."""
     if len(flights) < 6:
         return None
@@ -767,8 +789,8 @@ def best_identity_reading(flights: list[Flight], balls: int | None) -> Reading |
         (i for i in range(len(flights)) if not passes[i]), key=lambda i: _t_beat(flights[i])
     )
     best: Reading | None = None
-    pos = sides_from_position(flights, tall)
-    for name, m, tau in beat_candidates(flights, tall):
+    pos = sides_from_position(flights, tall, min_sep_px)
+    for name, m, tau in beat_candidates(flights, tall, min_sep_px):
         # where the hands are visibly apart, each hand owns every other beat
         hand_agree = None
         if pos is not None:
@@ -873,7 +895,9 @@ def analyse_flights(
         # annotated tracks: every ball keeps its id, so the number of balls is known
         # and each ball's next throw tells its throw value
         n_ids = len({f.ball for f in flights})
-        r = best_identity_reading(flights, n_ids)
+        # throw points of the two hands: apart by more than one hand's scatter
+        sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
+        r = best_identity_reading(flights, n_ids, sep)
         if r is not None:
             ss, agree = r.unit, r.agree
 
