@@ -54,6 +54,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=64, help="input side in pixels (default 64)")
     p.add_argument("--frames", type=int, default=16, help="frames per clip (default 16)")
     p.add_argument("--width", type=float, default=1.0, help="channel multiplier (default 1.0)")
+    p.add_argument(
+        "--motion",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also feed frame-to-frame differences (computed inside the network; default on)",
+    )
     p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW)")
     p.add_argument(
         "--time-budget",
@@ -107,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         frames=args.frames,
         size=args.size,
         width=args.width,
+        motion=args.motion,
         finetune=args.finetune,
         cache_dir=args.cache,
         time_budget_s=args.time_budget * 60 if args.time_budget else None,

@@ -7,6 +7,11 @@ frame, or the juggler's box as the tracker would give it) and a clip length of
 ``RENDER_SECONDS``; the network trains on ``frames``-long windows of it. Frames go
 through the runtime's own ``frame_to_input`` and are cached on disk as int8.
 
+Synthetic clips also carry where the balls and hands are in every frame (a coarse
+grid, ``AUX_GRID`` cells across): an auxiliary target that tells the per-frame
+encoder what to look at, so the small network learns from far fewer clips. The
+runtime never sees it.
+
 Recorded: ``DATASET/<class>/<clip>/`` folders written by ``edge-juggler record``
 (TUM layout), read with ``open_source`` and resampled by timestamp like the runtime.
 """
@@ -24,7 +29,7 @@ import numpy as np
 from edge_juggler.errors import InputError
 from edge_juggler.neural.preprocess import frame_to_input
 
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"  # v2: ball/hand maps stored with each clip
 SPLIT_OFFSETS = {"train": 0, "val": 1_000_000, "test": 2_000_000, "calib": 3_000_000}
 PROFILES = (
     "azure_nfov",
@@ -39,6 +44,7 @@ RENDER_WIDTH = 160  # pixels across the tracking stream after the sim's scale
 RGB_SCALE, DEPTH_SCALE = 127.0, 80.0  # int8 codes per unit of network input
 # classes whose tell-tale moment happens once: windows must contain it
 EVENT_OF = {"drop": "drop", "flash": "flash"}
+AUX_GRID = 8  # ball/hand map cells across (the per-frame encoder's output grid at 64 px)
 
 
 def default_cache_dir() -> Path:
@@ -70,15 +76,24 @@ class ClipSet:
     y: list[int] = field(default_factory=list)
     event_frame: list[int] = field(default_factory=list)  # -1: no key event
     meta: list[dict] = field(default_factory=list)
+    aux: list[np.ndarray | None] = field(default_factory=list)  # (F, 2, G, G) uint8 or None
 
     def __len__(self) -> int:
         return len(self.y)
 
-    def add(self, clip: np.ndarray, y: int, event_frame: int = -1, meta: dict | None = None):
+    def add(
+        self,
+        clip: np.ndarray,
+        y: int,
+        event_frame: int = -1,
+        meta: dict | None = None,
+        aux: np.ndarray | None = None,
+    ):
         self.clips.append(clip)
         self.y.append(int(y))
         self.event_frame.append(int(event_frame))
         self.meta.append(meta or {})
+        self.aux.append(aux)
 
     def window_start(self, i: int, frames: int, rng: np.random.Generator | None) -> int:
         """Start of a ``frames`` window: random when training, fixed for evaluation.
@@ -97,11 +112,19 @@ class ClipSet:
         return int(rng.integers(lo_s, hi_s + 1))
 
     def window(self, i: int, frames: int, rng: np.random.Generator | None = None) -> np.ndarray:
-        c = self.clips[i]
+        return self.window_with_aux(i, frames, rng)[0]
+
+    def window_with_aux(
+        self, i: int, frames: int, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The clip window and its ball/hand maps (None for clips without them)."""
+        c, a = self.clips[i], self.aux[i] if i < len(self.aux) else None
         if len(c) < frames:  # short recording: repeat the last frame
             c = np.concatenate([c, np.repeat(c[-1:], frames - len(c), axis=0)])
+            if a is not None:
+                a = np.concatenate([a, np.repeat(a[-1:], frames - len(a), axis=0)])
         s = self.window_start(i, frames, rng)
-        return c[s : s + frames]
+        return c[s : s + frames], None if a is None else a[s : s + frames]
 
     def eval_arrays(self, frames: int) -> tuple[np.ndarray, np.ndarray]:
         """Fixed evaluation windows (N, T, C, S, S) float32 and labels (N,)."""
@@ -116,6 +139,10 @@ class ClipSet:
             lengths=lengths,
             y=np.array(self.y),
             event_frame=np.array(self.event_frame),
+            has_aux=np.array([a is not None for a in self.aux], dtype=bool),
+            aux=np.concatenate([a for a in self.aux if a is not None])
+            if any(a is not None for a in self.aux)
+            else np.zeros((0,), np.uint8),
             labels=np.array(self.labels),
             meta=np.array(json.dumps(self.meta)),
         )
@@ -130,6 +157,13 @@ class ClipSet:
         out.y = [int(v) for v in d["y"]]
         out.event_frame = [int(v) for v in d["event_frame"]]
         out.meta = json.loads(str(d["meta"]))
+        out.aux = [None] * len(out.y)
+        if "has_aux" in d:
+            k = 0
+            for i, (has, n) in enumerate(zip(d["has_aux"], d["lengths"], strict=True)):
+                if has:
+                    out.aux[i] = d["aux"][k : k + n]
+                    k += n
         return out
 
     def extend(self, other: ClipSet) -> None:
@@ -138,6 +172,7 @@ class ClipSet:
         self.y += other.y
         self.event_frame += other.event_frame
         self.meta += other.meta
+        self.aux += other.aux
 
 
 # ---------------------------------------------------------------- synthetic
@@ -189,7 +224,10 @@ def _render(job: dict, fps: float, seconds: float):
 
 
 def synth_clip(job: dict, size: int, fps: float, seconds: float = RENDER_SECONDS):
-    """Render and preprocess one clip: (int8 clip (F, C, S, S), key-event frame or -1)."""
+    """Render and preprocess one clip.
+
+    Returns (int8 clip (F, C, S, S), key-event frame or -1, ball/hand maps (F, 2, G, G)).
+    """
     from edge_juggler.neural.train import simtruth
 
     frames, truth = _render(job, fps, seconds)
@@ -199,7 +237,8 @@ def synth_clip(job: dict, size: int, fps: float, seconds: float = RENDER_SECONDS
         roi = simtruth.clip_box(truth, frames, rng)
     x = np.stack([frame_to_input(f, size, roi) for f in frames])
     ev = simtruth.key_event_frame(truth, job["label"], frames, EVENT_OF)
-    return encode(x), ev
+    aux = simtruth.object_maps(truth, frames, roi, AUX_GRID)
+    return encode(x), ev, aux
 
 
 def _synth_worker(args):
@@ -207,8 +246,8 @@ def _synth_worker(args):
     import cv2
 
     cv2.setNumThreads(1)
-    clip, ev = synth_clip(job, size, fps)
-    return job, clip, ev
+    clip, ev, aux = synth_clip(job, size, fps)
+    return job, clip, ev, aux
 
 
 def split_jobs(split: str, per_class: int, labels: list[str]) -> list[dict]:
@@ -245,18 +284,18 @@ def build_synthetic(
             import multiprocessing as mp
 
             with mp.get_context("fork").Pool(workers) as pool:
-                for job, clip, ev in pool.imap_unordered(_synth_worker, args, chunksize=2):
-                    np.savez(_cache_file(cache, job), clip=clip, ev=ev)
+                for job, clip, ev, aux in pool.imap_unordered(_synth_worker, args, chunksize=2):
+                    np.savez(_cache_file(cache, job), clip=clip, ev=ev, aux=aux)
                     bar.update()
         else:
             for a in args:
-                job, clip, ev = _synth_worker(a)
-                np.savez(_cache_file(cache, job), clip=clip, ev=ev)
+                job, clip, ev, aux = _synth_worker(a)
+                np.savez(_cache_file(cache, job), clip=clip, ev=ev, aux=aux)
                 bar.update()
         bar.close()
     for ci, job in tqdm(todo, desc=f"loading {split}", disable=not progress, leave=False):
         d = np.load(_cache_file(cache, job))
-        out.add(d["clip"], ci, int(d["ev"]), job)
+        out.add(d["clip"], ci, int(d["ev"]), job, d["aux"] if "aux" in d else None)
     return out
 
 

@@ -109,11 +109,17 @@ class JuggleNet(nn.Module):
         )
         self.dropout = nn.Dropout(0.2)
         self.classifier = nn.Linear(_ch(192, w), cfg.num_classes)
+        # training-only head: where the balls and hands are in each frame (not exported)
+        self.aux_head = nn.Conv2d(c3, 2, 1)
         # channels-last weights and inputs train the 2-D part 2-3x faster on CPU
         # (mixing layouts is slower than either); export is unaffected
         self.frame_encoder.to(memory_format=torch.channels_last)
 
     def features(self, clip: torch.Tensor) -> torch.Tensor:
+        return self._features(clip)[0]
+
+    def _features(self, clip: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(clip features (B, F), per-frame encoder maps (B*T, C, S/8, S/8))."""
         if self.cfg.motion:
             # differences show what moved at full resolution (a ball is a pixel or two);
             # the per-frame convs would otherwise have to find motion at 1/8 resolution
@@ -121,11 +127,18 @@ class JuggleNet(nn.Module):
             clip = torch.cat([clip, torch.cat([torch.zeros_like(clip[:, :1]), diff], 1)], 2)
         b, t, c, h, wd = clip.shape
         x = clip.reshape(b * t, c, h, wd).contiguous(memory_format=torch.channels_last)
-        x = self.frame_encoder(x)
-        _, c2, h2, w2 = x.shape
-        x = x.reshape(b, t, c2, h2, w2).transpose(1, 2)  # B, C, T, H, W
+        fmap = self.frame_encoder(x)
+        _, c2, h2, w2 = fmap.shape
+        x = fmap.reshape(b, t, c2, h2, w2).transpose(1, 2)  # B, C, T, H, W
         x = self.temporal(x)
-        return x.mean(dim=(2, 3, 4))
+        return x.mean(dim=(2, 3, 4)), fmap
+
+    def forward_with_aux(self, clip: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class logits and ball/hand map logits (B, T, 2, S/8, S/8) for training."""
+        feats, fmap = self._features(clip)
+        maps = self.aux_head(fmap)
+        b, t = clip.shape[:2]
+        return self.classifier(self.dropout(feats)), maps.reshape(b, t, *maps.shape[1:])
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         """Logits (B, num_classes); the exported graph appends a softmax."""

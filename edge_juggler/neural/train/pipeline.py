@@ -161,6 +161,7 @@ def run(
     size: int = 64,
     fps: float = 10.0,
     width: float = 1.0,
+    motion: bool = True,
     finetune: Path | None = None,
     cache_dir: Path | None = None,
     time_budget_s: float | None = None,
@@ -208,7 +209,7 @@ def run(
         train_set, val_set = D.ClipSet(labels), D.ClipSet(labels)
         for i in range(len(clips)):
             tgt = val_set if i in held else train_set
-            tgt.add(clips.clips[i], clips.y[i], clips.event_frame[i], clips.meta[i])
+            tgt.add(clips.clips[i], clips.y[i], clips.event_frame[i], clips.meta[i], clips.aux[i])
         if not len(val_set):
             val_set = train_set
         test_set, calib_set = val_set, train_set
@@ -221,13 +222,22 @@ def run(
         summary["dataset"] = str(finetune)
     else:
         labels = list(CLASSES)
-        cfg = ModelConfig(frames=frames, size=size, fps=fps, width=width, num_classes=len(labels))
+        cfg = ModelConfig(
+            frames=frames,
+            size=size,
+            fps=fps,
+            width=width,
+            num_classes=len(labels),
+            motion=motion,
+        )
         net = JuggleNet(cfg)
         if init is not None:
             ckpt = torch.load(init, map_location="cpu", weights_only=False)
             if ModelConfig(**ckpt["config"]) != cfg:
                 raise InputError(f"{init}: weights are for {ckpt['config']}, not {cfg.to_dict()}")
-            net.load_state_dict(ckpt["state_dict"])
+            missing, unexpected = net.load_state_dict(ckpt["state_dict"], strict=False)
+            if unexpected or any(not k.startswith("aux_head.") for k in missing):
+                raise InputError(f"{init}: weights do not fit JuggleNet {cfg.to_dict()}")
             summary["init"] = str(init)
             log(f"continuing from {init}")
         kw = dict(

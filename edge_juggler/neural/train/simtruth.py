@@ -67,3 +67,34 @@ def key_event_frame(truth, label: str, frames, event_of: dict[str, str]) -> int:
     clock = truth.frames if truth.frames else frames
     ts = np.array([f.t_s for f in clock])
     return int(np.argmin(np.abs(ts - t)))
+
+
+def object_maps(truth, frames, roi, grid: int) -> np.ndarray:
+    """(F, 2, grid, grid) uint8: cells holding a visible ball centre (0) or a hand (1).
+
+    Cells are laid over the square the network sees (the same region as
+    ``frame_to_input``), so the maps line up with the input pixels.
+    """
+    from edge_juggler.neural.preprocess import square_region
+
+    out = np.zeros((len(frames), 2, grid, grid), dtype=np.uint8)
+    if not frames:
+        return out
+    h, w = (frames[0].depth if frames[0].depth is not None else frames[0].color).shape[:2]
+    x0, y0, side = square_region(w, h, roi)
+
+    def mark(k: int, ch: int, pts: np.ndarray) -> None:
+        pts = pts[np.all(np.isfinite(pts), axis=1)]
+        if not len(pts):
+            return
+        cells = np.floor((pts - (x0, y0)) / side * grid).astype(int)
+        ok = np.all((cells >= 0) & (cells < grid), axis=1)
+        out[k, ch, cells[ok, 1], cells[ok, 0]] = 1
+
+    for k, ft in enumerate(truth.frames[: len(frames)]):
+        if len(ft.balls_px):
+            vis = np.asarray(ft.ball_visible, dtype=bool)
+            mark(k, 0, np.asarray(ft.balls_px, dtype=np.float64).reshape(-1, 2)[vis])
+        if ft.person:
+            mark(k, 1, np.asarray(ft.hands_px, dtype=np.float64).reshape(-1, 2))
+    return out

@@ -15,9 +15,17 @@ from torch import nn
 from edge_juggler.neural.train.data import ClipSet, decode
 from edge_juggler.neural.train.model import JuggleNet
 
+AUX_WEIGHT = 1.0  # weight of the ball/hand map loss next to the class loss
+AUX_POS_WEIGHT = 5.0  # a ball fills one cell of 64: count its cells more
 
-def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Clip-level augmentation (T, C, S, S): what varies between cameras and rooms."""
+
+def augment(
+    x: np.ndarray, rng: np.random.Generator, aux: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Clip-level augmentation (T, C, S, S): what varies between cameras and rooms.
+
+    ``aux`` (T, 2, G, G) ball/hand maps are mirrored with the clip.
+    """
     x = x.copy()
     r = rng.random()
     if r < 0.15:
@@ -37,10 +45,12 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         x[:, 3][holes] = 0.0
     if rng.random() < 0.5:
         x = x[..., ::-1]
+        if aux is not None:
+            aux = aux[..., ::-1]
     dy, dx = (int(v) for v in rng.integers(-3, 4, size=2))
-    if dy or dx:
+    if dy or dx:  # under half a map cell: the maps stay put
         x = np.roll(x, (dy, dx), axis=(2, 3))
-    return np.ascontiguousarray(x)
+    return np.ascontiguousarray(x), None if aux is None else np.ascontiguousarray(aux)
 
 
 class WindowDataset(torch.utils.data.Dataset):
@@ -53,10 +63,14 @@ class WindowDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int):
         rng = self.rng if self.train else None
-        x = decode(self.clips.window(i, self.frames, rng))
+        q, aux = self.clips.window_with_aux(i, self.frames, rng)
+        x = decode(q)
         if self.train:
-            x = augment(x, self.rng)
-        return torch.from_numpy(x), self.clips.y[i]
+            x, aux = augment(x, self.rng, aux)
+        has = aux is not None
+        if aux is None:
+            aux = np.zeros((self.frames, 2, 1, 1), np.uint8)
+        return torch.from_numpy(x), self.clips.y[i], torch.from_numpy(aux.astype(np.float32)), has
 
 
 @torch.no_grad()
@@ -105,6 +119,20 @@ def train_model(
         return lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (frac - warm) / (1 - warm))))
 
     loss_fn = nn.CrossEntropyLoss()
+    aux_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(AUX_POS_WEIGHT))
+
+    def batch_loss(xb, yb, ab, hb) -> torch.Tensor:
+        if not bool(hb.any()):
+            return loss_fn(net(xb), yb)
+        logits, maps = net.forward_with_aux(xb)
+        loss = loss_fn(logits, yb)
+        if maps.shape[-2:] != ab.shape[-2:]:  # input size other than 64: match the grid
+            b, t = maps.shape[:2]
+            maps = nn.functional.interpolate(
+                maps.flatten(0, 1), size=ab.shape[-2:], mode="bilinear", align_corners=False
+            ).reshape(b, t, 2, *ab.shape[-2:])
+        return loss + AUX_WEIGHT * aux_fn(maps[hb], ab[hb])
+
     val_x = val_y = None
     if val_set is not None and len(val_set):
         val_x, val_y = val_set.eval_arrays(frames)
@@ -123,8 +151,8 @@ def train_model(
                 mod.eval()
         total, n = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
-        for xb, yb in bar:
-            loss = loss_fn(net(xb), yb)
+        for xb, yb, ab, hb in bar:
+            loss = batch_loss(xb, yb, ab, hb)
             opt.zero_grad()
             loss.backward()
             opt.step()
