@@ -128,6 +128,7 @@ class ColorLearner:
         self.cands: list[_Cand] = []
         self._prev: list[np.ndarray] = []
         self._recent: list[np.ndarray] = []
+        self._recent_idx: list[int] = []
         self.frames = 0
         self.fps = 30.0
 
@@ -140,6 +141,7 @@ class ColorLearner:
         self.frames += 1
         if self.frames % 3 == 0:
             self._recent = (self._recent + [rgb])[-12:]
+            self._recent_idx = (self._recent_idx + [self.frames - 1])[-12:]
         self._prev.append(grey)
         if len(self._prev) < 3:
             return
@@ -167,7 +169,10 @@ class ColorLearner:
             now = float(grey[y : y + h, x : x + w][sel].mean())
             if s_med < 60 and now < before - 8:
                 continue
-            hue = _circular_median(px[:, 0].astype(np.float64))
+            # the hue of the most saturated pixels: a blob's rim mixes the ball with the
+            # wall behind it, which pulls the hue (blue on pink reads as violet)
+            core = px[sat >= np.percentile(sat, 60)]
+            hue = _circular_median(core[:, 0].astype(np.float64))
             r = float(np.sqrt(area / np.pi)) / s
             if s_med >= self.min_sat and v_med >= self.min_val:
                 self.samples.append((hue, s_med, v_med, r))
@@ -290,8 +295,9 @@ class ColorLearner:
         sat_of: list[float] = []
         for h, _s, run in runs:
             for cl in clusters:
-                if abs(((h - cl[0] + 90) % 180) - 90) <= 7:
+                if abs(((h - cl[0] + 90) % 180) - 90) <= 9:
                     cl[1].append(run)
+                    cl[0] = _circular_median(np.array([c.hue for r in cl[1] for c in r]))
                     break
             else:
                 clusters.append([h, [run]])
@@ -351,14 +357,24 @@ class ColorLearner:
                         moving=True,
                     )
                 )
-        return self._vet(ranges, sat_of)
+        # the ball radius: moving blobs are whole balls or crescents (slow near the
+        # apex), so an upper quantile of their sizes
+        radius = float(np.percentile([c.r for run in balls for c in run], 75))
+        return self._vet(ranges, sat_of, radius, [c for run in balls for c in run])
 
-    def _vet(self, ranges: list[ColorRange], sat_of: list[float]) -> ColorModel:
+    def _vet(
+        self,
+        ranges: list[ColorRange],
+        sat_of: list[float],
+        radius: float,
+        flying: list[_Cand] | None = None,
+    ) -> ColorModel:
         """Check the ranges on recent frames: they must paint little, and ball-sized blobs.
 
         A range that paints much of the picture (a shirt, a box, a poster of that
         hue) raises its saturation floor while the balls' own saturation stays well
-        above it, and is dropped if it still paints more than 6 %. The ball radius is
+        above it; if it still paints more than 1.5 %, it only counts where the
+        picture moves (as for white balls). The ball radius is
         measured here on whole blobs (the moving blobs seen while learning are often
         crescents).
         """
@@ -380,26 +396,41 @@ class ColorLearner:
                 while cov > 0.01 and rng.s_lo + 20 <= s_ball - 25:
                     rng.s_lo += 20
                     cov = coverage(rng)
-                if cov > 0.06:
-                    continue
+                if cov > 0.015:
+                    rng.moving = True
             kept.append(rng)
         if not kept:
             return ColorModel([], None)
+        # every range flew, so none is dropped for its size. The radius: the colour
+        # blobs found where a flying ball was seen (moving blobs near the apex are
+        # only crescents of the ball)
+        at: dict[int, list[_Cand]] = {}
+        for c in flying or []:
+            at.setdefault(c.frame, []).append(c)
         seg = ColorSegmenter(ColorModel(kept, None), ColorConfig(work_long_side=self.long))
-        per: dict[int, list[float]] = {}
+        radii = []
+        for idx, rgb in zip(self._recent_idx, self._recent, strict=True):
+            if idx not in at:
+                continue
+            dets = seg.process(rgb)
+            for c in at[idx]:
+                near = [d for d in dets if np.hypot(d.x - c.x, d.y - c.y) <= 2 * c.r + 3]
+                if near:
+                    radii.append(max(d.radius_px for d in near))
+        if len(radii) >= 3:
+            radius = float(np.median(radii))
+        # a range that finds many ball-sized blobs in every frame paints a textured
+        # wall or clutter: it too counts only where the picture moves
+        model = ColorModel(kept, radius)
+        seg = ColorSegmenter(model, ColorConfig(work_long_side=self.long))
+        counts = np.zeros(len(kept))
         for rgb in self._recent:
             for d in seg.process(rgb):
-                per.setdefault(d.color_id, []).append(d.radius_px)
-        med = {c: float(np.percentile(v, 60)) for c, v in per.items() if len(v) >= 2}
-        if not med:
-            return ColorModel([], None)
-        # balls of every colour have one size: a range whose blobs are all far bigger
-        # found skin or clothing, not balls
-        rmid = float(np.median(list(med.values())))
-        keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.8 * rmid]
-        keep += [c for c, rng in enumerate(kept) if rng.moving and c not in keep]
-        radii = [r for c in keep for r in per.get(c, [])]
-        return ColorModel([kept[c] for c in sorted(keep)], float(np.percentile(radii, 60)))
+                counts[d.color_id] += 1
+        for c, rng in enumerate(kept):
+            if counts[c] > 4 * len(self._recent):
+                rng.moving = True
+        return model
 
     def _histogram_model(self, min_blobs: int = 8) -> ColorModel:
         """Clusters in (hue, saturation) with enough blobs become ball colours.

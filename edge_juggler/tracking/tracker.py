@@ -24,7 +24,13 @@ from edge_juggler.tracking.analysis import (
     dedupe_flights,
 )
 from edge_juggler.tracking.association import BALL_RADIUS_M, Associator, StaticFilter
-from edge_juggler.tracking.color import ColorConfig, ColorLearner, ColorModel, ColorSegmenter
+from edge_juggler.tracking.color import (
+    ColorConfig,
+    ColorLearner,
+    ColorModel,
+    ColorSegmenter,
+    _hue_overlap,
+)
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import TrackSamples, estimate_gravity_px, extract_flights
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
@@ -37,7 +43,11 @@ class TrackerConfig:
     depth: DepthConfig = field(default_factory=DepthConfig)
     color: ColorConfig = field(default_factory=ColorConfig)
     color_model: ColorModel | None = None  # a calibrate profile; learned when None
-    learn_seconds: float = 2.0  # colour learning window
+    learn_seconds: float = 3.0  # colour learning window
+    # learning goes on this long; ball colours first seen later (a ball thrown out
+    # of the picture at first) join the model at the re-learn points
+    relearn_until_s: float = 8.0
+    relearn_every_s: float = 2.5
     learn_min_frames: int = 20
     live_window_s: float = 6.0  # running metrics look back this far
     live_every_s: float = 1.0
@@ -75,6 +85,8 @@ class Tracker:
         self.color_seg: ColorSegmenter | None = None
         self.learner: ColorLearner | None = None
         self._pending: list[Frame] = []
+        self._learn_t0: float | None = None
+        self._next_relearn = 0.0
         if self.cfg.color_model is not None:
             self.color_seg = ColorSegmenter(self.cfg.color_model, self.cfg.color)
         self.mot: dict[int, list[tuple[float, float, float, int]]] = {}
@@ -171,6 +183,8 @@ class Tracker:
                 return []
             model = self.learner.model()
             self.color_seg = ColorSegmenter(model, self.cfg.color)
+            self._learn_t0 = self._pending[0].t_s
+            self._next_relearn = frame.t_s + self.cfg.relearn_every_s
             seen = []
             for f in self._pending:  # catch up on the learning window
                 seen = self.assoc.step(
@@ -178,8 +192,32 @@ class Tracker:
                 )
             self._pending = []
             return seen
+        if self.learner is not None and self.cfg.color_model is None:
+            self._relearn(frame)
         dets = self._unclutter(self.color_seg.process(frame.color))
         return self.assoc.step(frame.t_s, frame.index, dets)
+
+    def _relearn(self, frame: Frame) -> None:
+        """Keep learning for a while; add ball colours that were not seen at first."""
+        t0 = self._learn_t0 if self._learn_t0 is not None else frame.t_s
+        if frame.t_s - t0 > self.cfg.relearn_until_s:
+            self.learner = None
+            return
+        self.learner.add(frame.color, frame.t_s)
+        if frame.t_s < self._next_relearn:
+            return
+        self._next_relearn = frame.t_s + self.cfg.relearn_every_s
+        model = self.color_seg.model
+        learned = self.learner.model()
+        if model.ball_radius_px is None:
+            model.ball_radius_px = learned.ball_radius_px
+        for rng in learned.ranges:
+            if rng.moving:
+                new = not any(r.moving for r in model.ranges)
+            else:
+                new = not any(_hue_overlap(rng, r) for r in model.ranges if not r.moving)
+            if new:
+                model.ranges.append(rng)
 
     def _unclutter(self, dets: list) -> list:
         if self.static is None:
