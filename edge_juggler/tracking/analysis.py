@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import product
 
 import numpy as np
 
@@ -78,17 +80,19 @@ def hands_level(flights: list[Flight], q: float = 90) -> float | None:
     return float(np.percentile(ends, q)) if ends else None
 
 
-def hand_level_endpoints(flights: list[Flight]) -> None:
+def hand_level_endpoints(flights: list[Flight], q: float = 90) -> None:
     """Where each arc meets the hands' level: extrapolated throw and catch moments.
 
     Arc ends are the least reliable samples (the ball is among hands and other
     balls); the apex and the parabola are not. The level used for timing is the
-    lower quartile of all observed arc ends.
+    low tail of all observed arc ends (``q``: 75th percentile of image y where
+    tracks include the held phases, as annotated ones do; 90th where detection
+    loses the ball near the hands and arcs are cut above them).
     """
     if not flights:
         return
     ends = [f.throw_xy[1] for f in flights] + [f.catch_xy[1] for f in flights]
-    level = float(np.percentile(ends, 75))
+    level = float(np.percentile(ends, q))
     for f in flights:
         g = f.accel_px
         drop = level - f.apex_xy[1]
@@ -378,28 +382,72 @@ def beat_sequence(flights: list[Flight], grid: BeatGrid, vals: list[int | None])
     return seq
 
 
-def _period_in(core: list[int], max_period: int) -> tuple[tuple[int, ...] | None, float]:
+def _complete(unit: list[int | None], max_value: int = 9) -> tuple[int, ...] | None:
+    """Fill unseen beats (None) so the unit is a valid siteswap: the lowest throws
+    that work (a throw we could not see is a low one: a 1, a held 2)."""
+    holes = [i for i, v in enumerate(unit) if v is None]
+    if not holes:
+        return tuple(unit)  # type: ignore[arg-type]
+    if len(holes) > 3:
+        return None
+    best = None
+    for vals in product(range(1, max_value + 1), repeat=len(holes)):
+        u = list(unit)
+        for i, v in zip(holes, vals, strict=True):
+            u[i] = v
+        if sum(u) % len(u) == 0 and is_valid(u):  # type: ignore[arg-type]
+            key = (sum(vals), vals)
+            if best is None or key < best[0]:
+                best = (key, tuple(u))
+    return best[1] if best else None  # type: ignore[return-value]
+
+
+def _period_in(core: list, max_period: int) -> tuple[tuple[int, ...] | None, float]:
+    """Best unit of a window; None entries are unseen throws: they do not vote, and
+    count against a unit that puts a high (visible) throw on their beat."""
+    known = sum(v is not None for v in core)
+    if known < 0.5 * len(core) or known == 0:
+        return None, 0.0
     results = []
     for p in range(1, min(max_period, len(core) // 3) + 1):  # each beat seen 3+ times
-        unit, hits = [], 0
+        unit: list[int | None] = []
+        hits = 0
+        missed = 0  # unseen beats where the unit puts a throw high enough to be seen
         for r in range(p):
+            counts: dict[int, int] = {}
             col = core[r::p]
-            val, cnt = Counter(col).most_common(1)[0]
-            unit.append(val)
-            hits += cnt
-        agree = hits / len(core)
-        if sum(unit) % p == 0 and sum(unit) > 0 and is_valid(unit):
-            results.append((p, tuple(unit), agree))
+            for v in col:
+                if v is not None:
+                    counts[v] = counts.get(v, 0) + 1
+            # a beat mostly unseen stays unseen: one stray flight does not name it
+            if counts and 3 * sum(counts.values()) >= len(col):
+                val = max(counts, key=counts.__getitem__)  # first seen wins ties
+                unit.append(val)
+                hits += counts[val]
+                if val >= 3:
+                    missed += len(col) - sum(counts.values())
+            else:
+                unit.append(None)
+        agree = hits / (known + missed)
+        full = _complete(unit)
+        if full is not None and sum(full) > 0 and sum(full) % p == 0 and is_valid(full):
+            results.append((p, full, agree))
     if not results:
         return None, 0.0
     best = max(a for _, _, a in results)
-    for _p, unit, a in results:  # shortest that is nearly as good as the best
+    for _p, unit_, a in results:  # shortest that is nearly as good as the best
         if a >= best - 0.04:
-            return canonical_throws(unit), a
+            return canonical_throws(unit_), a
     return None, 0.0
 
 
-def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
+def find_period(seq: list, max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
+    """Shortest valid repeating unit of a noisy beat sequence (see ``_find_period``)."""
+    return _find_period(tuple(seq), max_period)
+
+
+@lru_cache(maxsize=4096)
+def _find_period(seq: tuple, max_period: int = 9) -> tuple[tuple[int, ...] | None, float]:
     """Shortest valid repeating unit of a noisy beat sequence, with its agreement.
 
     Jugglers start and stop a pattern (and sometimes start with something else),
@@ -412,10 +460,15 @@ def find_period(seq: list[int], max_period: int = 9) -> tuple[tuple[int, ...] | 
     if len(core) < 3:
         return None, 0.0
     n = len(core)
-    best: tuple[float, int, tuple[int, ...] | None] = (-1.0, 0, None)
-    cuts = sorted({0, n // 8, n // 4}) if n >= 16 else [0]
+    unit, agree = _period_in(core, max_period)
+    if agree >= 0.9 or n < 16:
+        return (unit, agree) if unit is not None else (None, 0.0)
+    best: tuple[float, int, tuple[int, ...] | None] = (agree, n, unit)
+    cuts = sorted({0, n // 8, n // 4})
     for a in cuts:
         for b in cuts:
+            if a == b == 0:
+                continue
             win = core[a : n - b]
             unit, agree = _period_in(win, max_period)
             if unit is not None and (agree, len(win)) > best[:2]:
@@ -447,10 +500,11 @@ def gap_sequence(flights: list[Flight]) -> list[int]:
 # the beat (the dwell, about 1-1.5 beats: Juggling Lab uses 1.3).
 
 DWELL_PRIOR = 1.25  # beats a hand holds a ball before throwing it again (typical)
-DWELL_RANGE = (0.2, 1.95)
+DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 beats on
 # Cascades throw from near the middle: the two hands' throw points are only
 # 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
-HAND_APART_M = 0.07  # async: a hand must throw before its next catch, 2 beats on
+HAND_APART_M = 0.07
+DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
 
 
 @dataclass
@@ -467,6 +521,7 @@ class Reading:
     unexplained: float = 0.0  # share of seen passes the reading has no unseen throw for
     source: str = ""  # which beat assignment
     hand_agree: float | None = None  # beat parity vs the side each throw starts from
+    cross_agree: float | None = None  # odd values vs flights that change sides
 
     @property
     def balls(self) -> int | None:
@@ -720,11 +775,14 @@ def score_reading(r: Reading, balls: int | None) -> float:
     if not DWELL_RANGE[0] <= r.dwell <= DWELL_RANGE[1]:
         return -np.inf
     hand = 0.0 if r.hand_agree is None else 1.0 - r.hand_agree
-    return r.agree - 0.3 * abs(r.dwell - DWELL_PRIOR) - 0.5 * r.unexplained - hand
+    hand += 0.0 if r.cross_agree is None else 1.0 - r.cross_agree
+    # Occam: a finer beat always fits, at the price of empty beats (zeros)
+    empty = r.unit.count(0) / len(r.unit)
+    return r.agree - 0.3 * abs(r.dwell - DWELL_PRIOR) - 0.5 * r.unexplained - hand - 0.2 * empty
 
 
 def beat_candidates(
-    flights: list[Flight], tall: list[int], min_sep_px: float = 0.0
+    flights: list[Flight], tall: list[int], min_sep_px: float = 0.0, use_identity: bool = True
 ) -> list[tuple[str, np.ndarray, float]]:
     """Ways to put the (time-sorted) throws on beats: (name, beats, beat period).
 
@@ -741,7 +799,7 @@ def beat_candidates(
                 out.append((f"clock/{k}", assign_beats(t, tau0 / k), tau0 / k))
     # the hand sequence with each throw's hand placed between its throw point and
     # where that ball was last caught (with identities: the catching hand threw it)
-    grid, _mid = build_beat_grid([flights[i] for i in tall], use_identity=True)
+    grid, _mid = build_beat_grid([flights[i] for i in tall], use_identity=use_identity)
     if grid is not None and grid.beats[-1] > grid.beats[0]:
         out.append(("hand-seq", grid.beats, grid.tau))
     sides = [("travel", sides_from_travel(flights, tall))]
@@ -755,7 +813,12 @@ def beat_candidates(
         m = beats_from_order(t, side)
         if m[-1] > m[0]:
             out.append((name + "-order", m, float((t[-1] - t[0]) / (m[-1] - m[0]))))
-    return out
+    # the same beats from several routes (and nearly the same period) are one candidate
+    uniq: dict[tuple, tuple[str, np.ndarray, float]] = {}
+    for name, m, tau in out:
+        key = (tuple(int(v) - int(m[0]) for v in m), round(float(np.log(tau)) / 0.02))
+        uniq.setdefault(key, (name, m, tau))
+    return list(uniq.values())
 
 
 def beats_from_order(t: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -796,15 +859,10 @@ def best_identity_reading(
         if pos is not None:
             same = float(np.mean((m % 2) == pos))
             hand_agree = max(same, 1.0 - same)
-        seen = set()
-        for dwell in np.arange(0.3, 1.95, 0.1):
+        for dwell in DWELLS:
             r = identity_reading(flights, tall, m, tau, float(dwell))
             if r is None or r.unit is None:
                 continue
-            key = (r.unit, round(r.dwell, 2))
-            if key in seen:
-                continue
-            seen.add(key)
             r.source = name
             r.hand_agree = hand_agree
             r.score = score_reading(r, balls)
@@ -813,6 +871,100 @@ def best_identity_reading(
     if best is None or not np.isfinite(best.score):
         return None
     return best
+
+
+def timing_reading(
+    flights: list[Flight], idx: list[int], m: np.ndarray, tau: float, dwell: float
+) -> Reading | None:
+    """Read the siteswap from flight times alone (no ball identities).
+
+    A throw of value n flies (n - dwell) beats, so n = flight/tau + dwell. A beat
+    where a ball lands but no throw was seen had an unseen throw (a low pass, a
+    held 2: unknown value, filled in when the pattern is completed); a beat with
+    neither is an empty hand (0).
+    """
+    if len(idx) < 4:
+        return None
+    beat: dict[int, int] = {}
+    vals: dict[int, int] = {}
+    by_beat: dict[int, tuple[int, float]] = {}
+    xs, vs = [], []
+    for i, b in zip(idx, m, strict=True):
+        f = flights[i]
+        beat[i] = int(b)
+        if f.dropped or f.open_end:
+            continue
+        x = _duration(f) / tau
+        n = max(1, int(round(x + dwell)))
+        vals[i] = n
+        xs.append(x)
+        vs.append(n)
+        if int(b) not in by_beat or f.rise_px > by_beat[int(b)][1]:
+            by_beat[int(b)] = (n, f.rise_px)
+    if not by_beat:
+        return None
+    lo, hi = min(beat.values()), max(beat.values())
+    landing: set[int] = set()
+    line: list[int | None] = []
+    for b in range(lo, hi + 1):
+        if b in by_beat:
+            v: int | None = by_beat[b][0]
+            landing.add(b + v)
+        elif b in landing:
+            v = None
+        else:
+            v = 0
+        line.append(v)
+    unit, agree = find_period(line)
+    d = _implied_dwell(xs, vs)
+    return Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
+
+
+def best_timing_reading(
+    flights: list[Flight], balls: int | None = None, min_sep_px: float = 0.0
+) -> Reading | None:
+    """The most plausible timing reading over beat assignments and dwell guesses."""
+    if len(flights) < 4:
+        return None
+    idx = sorted(range(len(flights)), key=lambda i: _t_beat(flights[i]))
+    best: Reading | None = None
+    pos = sides_from_position(flights, idx, min_sep_px)
+    cross = crossings(flights, min_sep_px)
+    for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=False):
+        hand_agree = None
+        if pos is not None:
+            same = float(np.mean((m % 2) == pos))
+            hand_agree = max(same, 1.0 - same)
+        for dwell in DWELLS:
+            r = timing_reading(flights, idx, m, tau, float(dwell))
+            if r is None or r.unit is None:
+                continue
+            r.source = name
+            r.hand_agree = hand_agree
+            if cross is not None and r.values:
+                ok = [(v % 2 == 1) == cross[i] for i, v in r.values.items()]
+                r.cross_agree = float(np.mean(ok))
+            r.score = score_reading(r, balls)
+            if best is None or r.score > best.score:
+                best = r
+    if best is None or not np.isfinite(best.score):
+        return None
+    return best
+
+
+def crossings(flights: list[Flight], min_sep_px: float = 0.0) -> np.ndarray | None:
+    """Whether each flight ends on the other side of the pattern than it started.
+
+    Odd throws (1, 3, 5) land in the other hand, even ones in the same hand, so
+    where the two hands are clearly apart this checks every throw value's parity.
+    """
+    xb = np.array([_x_beat(f) for f in flights])
+    xl = np.array([f.x_land if f.x_land is not None else f.catch_xy[0] for f in flights])
+    lo, hi, sep = _two_means(np.concatenate([xb, xl]))
+    if sep < 3.0 or hi - lo < max(min_sep_px, 1e-9) * 2:
+        return None
+    mid = 0.5 * (lo + hi)
+    return (xb < mid) != (xl < mid)
 
 
 @dataclass
@@ -838,7 +990,7 @@ def analyse_flights(
     identities: bool = False,
 ) -> tuple[dict, list[Event]]:
     """Summary metrics and events from all flights of a recording."""
-    hand_level_endpoints(flights)
+    hand_level_endpoints(flights, 75 if identities else 90)
     flights = sorted(flights, key=lambda f: f.t_beat if f.t_beat is not None else f.t_throw)
     # drops: a flight that ends far below where balls are usually caught
     if flights:
@@ -891,12 +1043,16 @@ def analyse_flights(
                 ss, agree, grid = mss, magree, mgrid
                 for f, b in zip(flights, grid.beats, strict=True):
                     f.throw_hand = grid.hand_of_parity.get(int(b) % 2)
+    # throw points of the two hands: apart by more than one hand's scatter
+    sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
+    if not identities and len(flights) >= 6:
+        r = best_timing_reading(flights, None, sep)
+        if r is not None:
+            ss, agree = r.unit, r.agree
     if identities and len(flights) >= 6:
         # annotated tracks: every ball keeps its id, so the number of balls is known
         # and each ball's next throw tells its throw value
         n_ids = len({f.ball for f in flights})
-        # throw points of the two hands: apart by more than one hand's scatter
-        sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
         r = best_identity_reading(flights, n_ids, sep)
         if r is not None:
             ss, agree = r.unit, r.agree
