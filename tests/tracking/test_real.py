@@ -23,7 +23,8 @@ def test_tfg_siteswap_tracks(shared_data):
     """Ball count and siteswap of 12 hand-annotated real juggling videos.
 
     Target (issue 4): >= 10 of 12. The assertion is a regression guard at the
-    level measured (counts 12/12, siteswaps 10/12; real rhythms are uneven).
+    level measured (counts 12/12, siteswaps 11/12: only the flat hand-to-hand
+    passes of '1' are not read; real rhythms are uneven).
     """
     folder = shared_data / "tfg_siteswap_tracks"
     right_count = right_ss = 0
@@ -33,7 +34,7 @@ def test_tfg_siteswap_tracks(shared_data):
         right_count += a.summary["ball_count"] == ss.balls
         right_ss += a.summary["siteswap"] == str(ss.canonical())
     assert right_count >= 12
-    assert right_ss >= 10
+    assert right_ss >= 11
 
 
 def test_azure_recording_without_juggling_has_no_balls(shared_data):
