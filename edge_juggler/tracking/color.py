@@ -105,6 +105,9 @@ class _Cand:
     val_lo: float
 
 
+_DEBUG = bool(__import__("os").environ.get("EJ_DEBUG"))
+
+
 class ColorLearner:
     """Ball colours learned from what flies freely in the first seconds.
 
@@ -246,7 +249,7 @@ class ColorLearner:
         """(vertical acceleration px/s^2, blobs) of each short stretch that is a parabola.
 
         A track holds catches and carries too, so parabolas are fitted to short
-        windows of it (a smooth arc spanning at least a ball diameter vertically).
+        windows of it (a smooth arc spanning at least two ball diameters vertically).
         """
         if len(run) < 5:
             return []
@@ -265,7 +268,9 @@ class ColorLearner:
             px = np.polyfit(ts, xs, 1)
             res = np.sqrt(np.mean((ys - np.polyval(py, ts)) ** 2 + (xs - np.polyval(px, ts)) ** 2))
             rm = float(np.median(r[i : i + w]))
-            if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 2 * rm:
+            # a fast stretch (a hand's scoop turns over like a parabola too, but
+            # over a small height)
+            if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 4 * rm:
                 out.append((2.0 * float(py[0]), run[i : i + w]))
         return out
 
@@ -317,6 +322,23 @@ class ColorLearner:
                 min(s_ball - 70, 0.65 * float(np.percentile([c.sat for c in cs], 20))),
             )
             v_lo = max(self.min_val - 10, 0.6 * float(np.percentile([c.val_lo for c in cs], 20)))
+            if _DEBUG:
+                print("cluster", round(hue_c), round(s_ball), len(cs))
+            # skin hues (reds and oranges): hands also turn over like a parabola at
+            # the top of a scoop; a weakly saturated cluster of that hue, no more
+            # saturated than what moves without flying, is skin
+            if hue_c <= 25 or hue_c >= 172:
+                near = [
+                    float(np.median([c.sat for c in run]))
+                    for run in others
+                    if len(run) >= 4
+                    and abs(
+                        ((_circular_median(np.array([c.hue for c in run])) - hue_c + 90) % 180) - 90
+                    )
+                    <= spread
+                ]
+                if near and s_ball < min(100.0, float(np.median(near)) + 30):
+                    continue
             # things of this hue that move but do not fly (a hand, a sleeve): the ball
             # range keeps above their saturation when the ball is clearly more saturated
             for run in others:
