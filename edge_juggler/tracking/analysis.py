@@ -647,8 +647,8 @@ def assign_beats(t: np.ndarray, tau: float) -> np.ndarray:
 
     The clock may drift slowly (real jugglers speed up and slow down): beat
     times are a low-order polynomial of the beat index, refitted twice. Two
-    throws on one beat (async: at most one throw per beat) push the worse-fitting
-    one to a free neighbouring beat.
+    throws on one beat (async: at most one throw per beat) move one of them to a
+    free neighbouring beat when there is one.
     """
     m = np.round((t - t[0]) / tau).astype(int)
     for deg in (1, 2):
@@ -661,16 +661,23 @@ def assign_beats(t: np.ndarray, tau: float) -> np.ndarray:
     c = np.polyfit(m, t, 1) if len(np.unique(m)) >= 2 else np.array([tau, t[0]])
     pos = (t - c[1]) / max(c[0], 1e-6)  # fractional beat of each throw
     m = m.astype(int).copy()
-    for k in range(1, len(m)):
-        if m[k] > m[k - 1]:
+    n = len(m)
+    for k in range(1, n):
+        if m[k] != m[k - 1]:
             continue
-        fwd = abs(pos[k] - (m[k - 1] + 1))
-        back_free = k < 2 or m[k - 2] < m[k - 1] - 1
-        back = abs(pos[k - 1] - (m[k - 1] - 1)) if back_free else np.inf
-        if back < fwd and m[k] == m[k - 1]:
+        # two throws on one beat: move one to a free neighbouring beat if it leans
+        # that way; never push the rest of the sequence (a stray flight would
+        # shift every later beat)
+        nxt_free = k + 1 >= n or m[k + 1] > m[k] + 1
+        prv_free = k < 2 or m[k - 2] < m[k - 1] - 1
+        late = pos[k] - m[k]
+        early = m[k - 1] - pos[k - 1]
+        if nxt_free and late >= early and late > 0:
+            m[k] += 1
+        elif prv_free and early > 0:
             m[k - 1] -= 1
-        else:
-            m[k] = m[k - 1] + 1
+        elif nxt_free:
+            m[k] += 1
     return m
 
 
@@ -942,7 +949,7 @@ def best_timing_reading(
             r.source = name
             r.hand_agree = hand_agree
             if cross is not None and r.values:
-                ok = [(v % 2 == 1) == cross[i] for i, v in r.values.items()]
+                ok = [(v % 2 == 1) == bool(cross[i]) for i, v in r.values.items()]
                 r.cross_agree = float(np.mean(ok))
             r.score = score_reading(r, balls)
             if best is None or r.score > best.score:
