@@ -194,7 +194,13 @@ class DepthSegmenter:
                     arms.append((b.area, b))
         if joined:
             dets.extend(self._split(far, mask, joined, dets, bx - c0, c0, a_lo, a_hi))
-        dets.extend(self._holes(d, far, dets, bx - c0, c0, lo, hi, a_lo, a_hi))
+        # gaps can only be ball-shaped inside the box of the band's readings
+        gx, gy, gw, gh = cv2.boundingRect(valid)
+        if gw > 2 and gh > 2:
+            box = (slice(gy, gy + gh), slice(gx, gx + gw))
+            dets.extend(
+                self._holes(d[box], far[box], dets, bx - c0 - gx, c0 + gx, gy, lo, hi, a_lo, a_hi)
+            )
         arms = sorted(arms, key=lambda a: -a[0])[:2]
         hands = self._hands(far, mask, [b for _, b in arms], c0)
         return dets, hands, zb_m
@@ -206,6 +212,7 @@ class DepthSegmenter:
         found: list[Detection],
         bx: float,
         c0: int,
+        r0: int,
         lo: float,
         hi: float,
         a_lo: float,
@@ -225,8 +232,8 @@ class DepthSegmenter:
         # the smallest ball's gap, less the shaved rim
         a_min = np.pi * max(0.5, np.sqrt(max(4.0, a_lo) / np.pi) - 1.0) ** 2
         for b in find_blobs(holes, min_area=a_min, max_area=a_hi * 1.5, nested=True):
-            if b.y == 0 or b.y + b.h >= H or (b.x == 0 and c0 == 0) or b.x + b.w >= W:
-                continue
+            if b.y == 0 or b.y + b.h >= H or b.x == 0 or b.x + b.w >= W:
+                continue  # open to the void around the readings
             r = b.radius + 1.0
             area, w, h = np.pi * r * r, b.w + 2, b.h + 2
             if area < max(4.0, a_lo):
@@ -238,7 +245,7 @@ class DepthSegmenter:
                 continue
             z_m = _kth(rv, 0.1) / 1000.0
             lateral = abs(b.cx - bx) * z_m / self.f
-            x, y = (b.cx + c0) * st, b.cy * st
+            x, y = (b.cx + c0) * st, (b.cy + r0) * st
             dup = any(abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px for o in found)
             if (
                 not dup
