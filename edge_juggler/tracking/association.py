@@ -242,3 +242,43 @@ class StaticFilter:
             if self.grid.get(k, 0.0) < self.busy:
                 out.append(d)
         return out
+
+
+def window_gravity(
+    tracks: list, prior: float | None = None, window: int = 7, factor: float = 3.0
+) -> float | None:
+    """Image gravity (px/s^2) from parabolas fitted to short stretches of whole tracks.
+
+    A fallback for when no apex is in the picture (high throws leave the frame at
+    the top): the rising and falling parts of every flight still curve with g.
+    ``tracks`` are ``TrackSamples``-like (``t``, ``xy``); ``prior`` bounds the
+    answer to ``factor`` either way. The densest cluster in log space wins.
+    """
+    accs = []
+    for tr in tracks:
+        t, xy = np.asarray(tr.t), np.asarray(tr.xy)
+        n = len(t)
+        for i in range(0, n - window + 1, 3):
+            ts = t[i : i + window] - t[i]
+            if ts[-1] <= 0 or np.max(np.diff(ts)) > 0.07:
+                continue  # a gap: the ball was hidden
+            ys, xs = xy[i : i + window, 1], xy[i : i + window, 0]
+            span = float(np.ptp(ys))
+            if span < 10.0:
+                continue
+            py = np.polyfit(ts, ys, 2)
+            px = np.polyfit(ts, xs, 1)
+            res = float(
+                np.sqrt(np.mean((ys - np.polyval(py, ts)) ** 2 + (xs - np.polyval(px, ts)) ** 2))
+            )
+            acc = 2.0 * float(py[0])
+            if acc <= 0 or res > max(1.0, 0.03 * span):
+                continue
+            if prior is not None and not prior / factor <= acc <= prior * factor:
+                continue
+            accs.append(acc)
+    if len(accs) < 4:
+        return None
+    la = np.log(np.asarray(accs))
+    best = max(la, key=lambda v: int(np.sum(np.abs(la - v) <= 0.15)))
+    return float(np.exp(np.median(la[np.abs(la - best) <= 0.15])))

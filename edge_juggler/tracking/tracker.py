@@ -23,7 +23,12 @@ from edge_juggler.tracking.analysis import (
     clean_flights,
     dedupe_flights,
 )
-from edge_juggler.tracking.association import BALL_RADIUS_M, Associator, StaticFilter
+from edge_juggler.tracking.association import (
+    BALL_RADIUS_M,
+    Associator,
+    StaticFilter,
+    window_gravity,
+)
 from edge_juggler.tracking.color import (
     ColorConfig,
     ColorLearner,
@@ -276,7 +281,10 @@ class Tracker:
 
     def _scale(self, tracks: list[TrackSamples]) -> Scale:
         # a tighter bound with depth (x1.5) was tried: no better on the tuning seeds
-        g = estimate_gravity_px(tracks, prior=self._gravity_prior())
+        prior = self._gravity_prior()
+        g = estimate_gravity_px(tracks, prior=prior)
+        if g is None:  # no apex in the picture: the curvature of the arcs' flanks
+            g = window_gravity(tracks, prior=prior)
         fy = None
         if self.depth_seg is not None:
             fy = self.depth_seg.full.fy
