@@ -504,6 +504,7 @@ DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 b
 # Cascades throw from near the middle: the two hands' throw points are only
 # 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
 HAND_APART_M = 0.07
+CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
 
 
@@ -936,7 +937,7 @@ def best_timing_reading(
     idx = sorted(range(len(flights)), key=lambda i: _t_beat(flights[i]))
     best: Reading | None = None
     pos = sides_from_position(flights, idx, min_sep_px)
-    cross = crossings(flights, min_sep_px)
+    catch_side = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
     for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=False):
         hand_agree = None
         if pos is not None:
@@ -948,15 +949,43 @@ def best_timing_reading(
                 continue
             r.source = name
             r.hand_agree = hand_agree
-            if cross is not None and r.values:
-                ok = [(v % 2 == 1) == bool(cross[i]) for i, v in r.values.items()]
-                r.cross_agree = float(np.mean(ok))
+            if catch_side is not None and r.values:
+                # beat m belongs to one hand, which throws from its side; the hand
+                # that catches a throw n from beat m owns beat m + n
+                ks = list(r.values)
+                pt = np.array([r.beats[i] % 2 for i in ks])
+                pc = np.array([(r.beats[i] + r.values[i]) % 2 for i in ks])
+                st, sc = catch_side[0][ks], catch_side[1][ks]
+                same = float(np.mean(np.concatenate([pt == st, pc == sc])))
+                r.cross_agree = max(same, 1.0 - same)
             r.score = score_reading(r, balls)
             if best is None or r.score > best.score:
                 best = r
     if best is None or not np.isfinite(best.score):
         return None
     return best
+
+
+def catch_sides(flights: list[Flight], min_sep_px: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which side each flight is thrown from and caught on (0/1 arrays).
+
+    Catches are wide (a cascade throws from near the middle and catches
+    outside), so the two hands' catch points are clearly apart and the line
+    between them (following the juggler, ``local_midline``) splits throws and
+    catches into hands. Catch points closer than ``min_sep_px`` are one hand
+    doing everything (40, a one-handed column): all zeros.
+    """
+    if not min_sep_px:
+        return None
+    t = np.array([_t_beat(f) for f in flights])
+    xb = np.array([_x_beat(f) for f in flights])
+    xl = np.array([f.x_land if f.x_land is not None else f.catch_xy[0] for f in flights])
+    lo, hi, sep = _two_means(xl)
+    if sep < 3.0 or hi - lo < min_sep_px:
+        z = np.zeros(len(flights), dtype=int)
+        return z, z
+    mid = local_midline(t, xl, 0.5 * (lo + hi))
+    return (xb >= mid).astype(int), (xl >= mid).astype(int)
 
 
 def crossings(flights: list[Flight], min_sep_px: float = 0.0) -> np.ndarray | None:
