@@ -280,15 +280,36 @@ class Tracker:
         return None
 
     def _scale(self, tracks: list[TrackSamples]) -> Scale:
-        # a tighter bound with depth (x1.5) was tried: no better on the tuning seeds
+        """Image gravity (px/s^2) and the depth camera's fy.
+
+        With depth the balls' distance is measured, so gravity in the image is
+        9.81 m/s^2 * fy / z of the balls themselves: arcs only refine it within
+        25 % (a loose bound let hand swings or half-seen arcs pick a gravity two or
+        three times off, and then no flight fits). Without depth the prior is the
+        ball's size and only bounds the estimate.
+        """
+        fy = None
+        if self.depth_seg is not None:
+            fy = self.depth_seg.full.fy
+        g_depth = self._depth_gravity(tracks) if fy else None
+        if g_depth is not None:
+            g = estimate_gravity_px(tracks, prior=g_depth, prior_factor=1.25)
+            if g is None:
+                g = window_gravity(tracks, prior=g_depth, factor=1.25)
+            return Scale(g if g is not None else g_depth, fy)
         prior = self._gravity_prior()
         g = estimate_gravity_px(tracks, prior=prior)
         if g is None:  # no apex in the picture: the curvature of the arcs' flanks
             g = window_gravity(tracks, prior=prior)
-        fy = None
-        if self.depth_seg is not None:
-            fy = self.depth_seg.full.fy
         return Scale(g, fy)
+
+    def _depth_gravity(self, tracks: list[TrackSamples]) -> float | None:
+        """9.81 m/s^2 in pixels at the balls' median depth (tracks with depth only)."""
+        zs = [tr.z[np.isfinite(tr.z)] for tr in tracks if tr.z is not None and len(tr) >= 5]
+        z = np.concatenate(zs) if zs else np.array([])
+        if z.size < 10:
+            return None
+        return 9.81 * self.depth_seg.full.fy / max(0.3, float(np.median(z)))
 
     def _flights(self, tracks: list[TrackSamples]):
         scale = self._scale(tracks)
