@@ -40,7 +40,7 @@ def test_ball_count_and_siteswap_on_sample(rows):
     balls = sum(r["balls"] == r["true_balls"] for r in rows)
     ss = sum(r["siteswap"] == r["true_siteswap"] for r in rows)
     assert balls >= 3, rows
-    assert ss >= 3, rows
+    assert ss >= 6, rows
 
 
 def test_throw_count_close(rows):
@@ -51,4 +51,4 @@ def test_throw_count_close(rows):
 def test_apex_height_with_depth(rows):
     errs = sorted(e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"])
     assert errs, rows
-    assert errs[len(errs) // 2] <= 0.25  # arcs still start late among the hands
+    assert errs[len(errs) // 2] <= 0.04  # measured 0.034 m (apex above the hands' level)
