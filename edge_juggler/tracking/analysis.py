@@ -505,6 +505,7 @@ DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 b
 # 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
 HAND_APART_M = 0.07
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
+SCOOP_M = 0.22  # one hand throws and catches at most this far apart
 DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
 
 
@@ -861,6 +862,7 @@ def best_identity_reading(
     )
     best: Reading | None = None
     pos = sides_from_position(flights, tall, min_sep_px)
+    sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
     for name, m, tau in beat_candidates(flights, tall, min_sep_px):
         # where the hands are visibly apart, each hand owns every other beat
         hand_agree = None
@@ -873,6 +875,7 @@ def best_identity_reading(
                 continue
             r.source = name
             r.hand_agree = hand_agree
+            r.cross_agree = side_agreement(r, sides)
             r.score = score_reading(r, balls)
             if best is None or r.score > best.score:
                 best = r
@@ -949,21 +952,28 @@ def best_timing_reading(
                 continue
             r.source = name
             r.hand_agree = hand_agree
-            if catch_side is not None and r.values:
-                # beat m belongs to one hand, which throws from its side; the hand
-                # that catches a throw n from beat m owns beat m + n
-                ks = list(r.values)
-                pt = np.array([r.beats[i] % 2 for i in ks])
-                pc = np.array([(r.beats[i] + r.values[i]) % 2 for i in ks])
-                st, sc = catch_side[0][ks], catch_side[1][ks]
-                same = float(np.mean(np.concatenate([pt == st, pc == sc])))
-                r.cross_agree = max(same, 1.0 - same)
+            r.cross_agree = side_agreement(r, catch_side)
             r.score = score_reading(r, balls)
             if best is None or r.score > best.score:
                 best = r
     if best is None or not np.isfinite(best.score):
         return None
     return best
+
+
+def side_agreement(r: Reading, sides: tuple[np.ndarray, np.ndarray] | None) -> float | None:
+    """How well a reading's hands match where throws leave and catches arrive.
+
+    Beat m belongs to one hand, which throws from its side; the hand that
+    catches a throw n from beat m owns beat m + n.
+    """
+    if sides is None or not r.values:
+        return None
+    ks = list(r.values)
+    pt = np.array([r.beats[i] % 2 for i in ks])
+    pc = np.array([(r.beats[i] + r.values[i]) % 2 for i in ks])
+    same = float(np.mean(np.concatenate([pt == sides[0][ks], pc == sides[1][ks]])))
+    return max(same, 1.0 - same)
 
 
 def catch_sides(flights: list[Flight], min_sep_px: float) -> tuple[np.ndarray, np.ndarray] | None:
@@ -982,8 +992,16 @@ def catch_sides(flights: list[Flight], min_sep_px: float) -> tuple[np.ndarray, n
     xl = np.array([f.x_land if f.x_land is not None else f.catch_xy[0] for f in flights])
     lo, hi, sep = _two_means(xl)
     if sep < 3.0 or hi - lo < min_sep_px:
+        # one catching place: one hand doing everything (its throw and catch points
+        # differ by its scoop, ~10-20 cm), or one hand throwing to the other (31's
+        # visible 3s): tell them apart by how far the throws start from the catches
         z = np.zeros(len(flights), dtype=int)
-        return z, z
+        gap = abs(float(np.median(xb) - np.median(xl))) / (min_sep_px / CATCH_APART_M)
+        if gap < SCOOP_M:
+            return z, z
+        if gap >= CATCH_APART_M * 1.5:
+            return z, z + 1
+        return None
     mid = local_midline(t, xl, 0.5 * (lo + hi))
     return (xb >= mid).astype(int), (xl >= mid).astype(int)
 
