@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge_juggler.tracking.association import Associator, Detection, StaticFilter
+from edge_juggler.tracking.association import (
+    Associator,
+    Detection,
+    StaticFilter,
+    window_gravity,
+)
+from edge_juggler.tracking.flights import TrackSamples
 
 
 def _arc(t, x0, vx, y0=400.0, vy=-600.0, g=2000.0):
@@ -48,3 +54,18 @@ def test_static_filter_drops_clutter_keeps_movers():
             kept_moving += sum(d.x != 50.0 for d in out)
     assert kept_moving == 39
     assert np.isfinite(kept_moving)
+
+
+def test_gravity_from_arc_flanks_without_apex():
+    """High throws leave the picture at the top: g still shows in the flanks' curvature."""
+    rng = np.random.default_rng(1)
+    tracks = []
+    for k in range(4):
+        t = np.arange(0, 0.8, 1 / 30)
+        x, y = _arc(t, 100 + 50 * k, 80, y0=400.0, vy=-1900.0, g=2400.0)
+        keep = y > 10  # the apex (about y = -350) is outside the image
+        xy = np.stack([x, y], 1)[keep] + rng.normal(0, 0.3, (int(keep.sum()), 2))
+        tracks.append(TrackSamples(k, t[keep], xy, np.arange(int(keep.sum()))))
+    g = window_gravity(tracks, prior=2000.0)
+    assert g is not None and abs(g - 2400.0) < 0.05 * 2400.0
+    assert window_gravity(tracks, prior=200.0) is None  # outside the prior's bounds

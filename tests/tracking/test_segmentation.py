@@ -66,8 +66,8 @@ def test_depth_no_balls_in_an_empty_scene():
     assert dets == []
 
 
-def _colour_frames(n: int = 60, size=(480, 640)):
-    """Two ball colours flying on a busy wall, a moving skin-coloured hand, a grey shadow."""
+def _colour_frames(n: int = 60, size=(480, 640), colours=((230, 40, 40), (40, 90, 230))):
+    """Two balls flying on a busy wall, a moving skin-coloured hand, a grey shadow."""
     h, w = size
     rng = np.random.default_rng(3)
     wall = rng.integers(90, 160, (h, w, 3), dtype=np.uint8)
@@ -77,7 +77,7 @@ def _colour_frames(n: int = 60, size=(480, 640)):
         t = i / 30
         img = wall.copy()
         pts = []
-        for k, col in enumerate([(230, 40, 40), (40, 90, 230)]):
+        for k, col in enumerate(colours):
             ph = (t + 0.35 * k) % 0.7
             x = int(w * (0.35 + 0.3 * ph / 0.7)) if k == 0 else int(w * (0.65 - 0.3 * ph / 0.7))
             y = int(h * 0.75 - 2400 * ph * (0.7 - ph) * h / 480)
@@ -107,3 +107,22 @@ def test_colour_learned_from_motion(size):
             found += any(np.hypot(d.x - x, d.y - y) < 0.01 * max(size) + 3 for d in dets)
         assert len(dets) <= 2
     assert found >= 0.9 * 2 * len(frames[45:])
+
+
+def test_white_ball_learned_and_seen_only_where_it_moves():
+    """A white ball has no hue: it gets a range gated by motion, so the wall stays out."""
+    frames, truth = _colour_frames(n=90, colours=((230, 40, 40), (245, 245, 245)))
+    learner = ColorLearner()
+    for i, f in enumerate(frames[:60]):
+        learner.add(f, i / 30)
+    model = learner.model()
+    assert sum(r.moving for r in model.ranges) == 1  # the white one
+    assert any(not r.moving for r in model.ranges)  # the red one
+    seg = ColorSegmenter(model)
+    found = [0, 0]
+    for f, pts in zip(frames[60:], truth[60:], strict=True):
+        dets = seg.process(f)
+        for k, (x, y) in enumerate(pts):
+            found[k] += any(np.hypot(d.x - x, d.y - y) < 10 for d in dets)
+        assert len(dets) <= 3
+    assert found[0] >= 0.9 * 30 and found[1] >= 0.7 * 30  # white: not the first two frames
