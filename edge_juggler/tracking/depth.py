@@ -83,7 +83,9 @@ class DepthSegmenter:
         hist = np.bincount(bins, minlength=201)
         # counts in a +-15 cm window
         win = np.convolve(hist, np.ones(7, dtype=np.int64), mode="same")
-        for b in range(1, 201):
+        first = None
+        b = 1
+        while b < 201:
             z = b * 0.05 + 0.025
             need = self.cfg.min_body_m2 * (self.f / 4) ** 2 / (z * z)
             if win[b] >= need and win[b] >= 0.02 * v.size:
@@ -92,9 +94,16 @@ class DepthSegmenter:
                 zmm = float(np.median(v[sel]))
                 band = (small > zmm - 150) & (small < zmm + 150)
                 xs = np.nonzero(band)[1]
-                cx = (float(np.median(xs)) * s + x0) / self.step if xs.size else self.intr.cx
-                return zmm, cx
-        return None
+                xm = float(np.median(xs)) * s + x0 if xs.size else float(w) / 2
+                # furniture at the side can be nearer than the juggler, who stands
+                # in the middle part of the picture: take the nearest such thing
+                if 0.25 * w <= xm <= 0.75 * w:
+                    return zmm, xm / self.step
+                first = first or (zmm, xm / self.step)
+                b += 7  # past this thing's depth window
+                continue
+            b += 1
+        return first
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:
         """Ball detections and hands (full-resolution pixels) and the body depth in metres.
