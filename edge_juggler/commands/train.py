@@ -15,6 +15,8 @@ Needs the `train` extra: pip install edge-juggler[train].
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 HELP = "train the classifier (synthetic, or --finetune on your recorded clips)"
@@ -120,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         log_file=args.log,
         init=args.init,
+        command="edge-juggler train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if len(sys.argv) > 1 and sys.argv[1] == "train"
+        else None,
     )
     ev = summary["eval"]
     print(

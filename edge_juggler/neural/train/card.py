@@ -38,6 +38,14 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         "- Region: the juggler's box from the tracker grown to a square, or the whole frame "
         "letterboxed to a square (`edge_juggler/neural/preprocess.py`, shared by training "
         "and runtime).",
+        *(
+            [
+                "- Motion: frame-to-frame differences are computed inside the graph and fed "
+                "next to the frames (a thrown ball is a pixel or two; what moved finds it)."
+            ]
+            if cfg.get("motion")
+            else []
+        ),
         f"- Network: per-frame 2-D conv encoder to 1/8 resolution, then inverted-residual "
         f"blocks with depthwise (3, 3, 3) convs over time and space, global pooling, linear "
         f"layer, softmax. {s['params']:,} parameters, {s['macs'] / 1e6:.0f} M multiply-adds "
@@ -58,6 +66,12 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         "(Azure Kinect NFOV/WFOV binned and unbinned, Kinect v1, webcam); half the clips show "
         "the whole frame, half the juggler's box. Training adds colour-only / depth-only "
         "dropout, brightness/contrast/tint, depth holes, mirror and small shifts.",
+        "",
+        "Training also asks the per-frame encoder where the balls and hands are: the "
+        "simulator's ground truth, drawn as coarse 8 x 8 maps over the network's input, is "
+        "an auxiliary target (a 1 x 1 conv head and a binary cross-entropy next to the class "
+        "loss). The head is training-only and not in the exported IR; it makes the small "
+        "network learn from far fewer clips.",
         "",
         "## Results on held-out synthetic test clips",
         "",
@@ -102,10 +116,22 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
     for c in f["per_class"]:
         lines.append(f"| `{c}` | {_pct(f['per_class'][c])} | {_pct(q['per_class'][c])} |")
     worst = sorted(q["per_class"].items(), key=lambda kv: kv[1])[:4]
+    lines += ["", "## Training", ""]
+    stages = s.get("stages", [])
+    if len(stages) > 1:
+        lines += [
+            "Trained in stages, each continuing from the weights of the one before (`--init`):",
+            "",
+            "| stage | minutes | training clips | epochs | best val top-1 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for k, st in enumerate(stages, 1):
+            lines.append(
+                f"| {k} | {st['minutes']} | {st['train_clips']} | {st['epochs']} | "
+                f"{_pct(st.get('best_val_top1'))} |"
+            )
+        lines += ["", "Epochs of the last stage (loss = class + map loss):", ""]
     lines += [
-        "",
-        "## Training",
-        "",
         "| epoch | loss | val top-1 |",
         "| --- | --- | --- |",
     ]
@@ -125,13 +151,20 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         "are named only while they are inside the window; the runtime smooths over clips.",
         "- Balls are a pixel or two wide when the whole frame is shrunk to "
         f"{cfg['size']} px; passing the tracker's juggler box as `roi` helps.",
+    ]
+    commands = [st["command"] for st in stages if st.get("command")] or [
+        "edge-juggler train --out models/"
+    ]
+    lines += [
         "",
         "## How to reproduce",
         "",
+        "The commands that made these files (folders of intermediate runs as they were):",
+        "",
         "```",
-        "pip install -e .[train]",
-        "nice -n 5 edge-juggler train --out models/   # renders, trains, exports, quantizes",
-        "python benchmarks/bench_neural.py            # latency FP32 vs INT8",
+        'pip install torch==2.13.0 && pip install -e ".[train]"',
+        *commands,
+        "python benchmarks/bench_neural.py   # latency FP32 vs INT8, side by side",
         "```",
         "",
     ]

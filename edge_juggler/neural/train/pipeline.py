@@ -169,6 +169,7 @@ def run(
     seed: int = 0,
     log_file: Path | None = None,
     init: Path | None = None,
+    command: str | None = None,
 ) -> dict:
     import torch
 
@@ -239,6 +240,9 @@ def run(
             if unexpected or any(not k.startswith("aux_head.") for k in missing):
                 raise InputError(f"{init}: weights do not fit JuggleNet {cfg.to_dict()}")
             summary["init"] = str(init)
+            prior = Path(init).with_name("metrics.json")
+            if prior.is_file():  # a continued run: keep the stages that led here
+                summary["stages"] = json.loads(prior.read_text()).get("stages", [])
             log(f"continuing from {init}")
         kw = dict(
             labels=labels,
@@ -319,6 +323,15 @@ def run(
     if finetune is None:
         summary["breakdown"] = evaluate_breakdown(out_dir, test_set, cfg.frames, log)
     summary["minutes"] = round((time.monotonic() - t0) / 60, 1)
+    summary.setdefault("stages", []).append(
+        {
+            "command": command or "(library call)",
+            "minutes": summary["minutes"],
+            "train_clips": len(train_set),
+            "epochs": len(hist["history"]),
+            "best_val_top1": hist["best_val_top1"],
+        }
+    )
     (out_dir / "metrics.json").write_text(json.dumps(summary, indent=1) + "\n")
     if finetune is None:
         from edge_juggler.neural.train.card import write_model_card
