@@ -504,6 +504,10 @@ DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 b
 # Cascades throw from near the middle: the two hands' throw points are only
 # 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
 HAND_APART_M = 0.07
+# Beats per second of human juggling: Juggling Lab's defaults go from 2 (no throws
+# above 2) to 5.5 (9 balls and more); a beat shorter than 0.15 s or longer than
+# 0.8 s is a wrong reading of the rhythm.
+BEAT_RANGE_S = (0.15, 0.8)
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
 DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
@@ -523,7 +527,8 @@ class Reading:
     unexplained: float = 0.0  # share of seen passes the reading has no unseen throw for
     source: str = ""  # which beat assignment
     hand_agree: float | None = None  # beat parity vs the side each throw starts from
-    cross_agree: float | None = None  # odd values vs flights that change sides
+    cross_agree: float | None = None  # throw/catch sides vs the hands of the beats
+    line: list = field(default_factory=list)  # value per beat (None: unseen throw)
 
     @property
     def balls(self) -> int | None:
@@ -595,6 +600,9 @@ def sides_from_position(
     x = np.array([_x_beat(flights[i]) for i in idx])
     lo, hi, sep = _two_means(x)
     if sep < 3.0 or hi - lo < min_sep_px:
+        return None
+    share = float(np.mean(x >= 0.5 * (lo + hi)))
+    if not 0.2 <= share <= 0.8:  # a few stray throw points are not a second hand
         return None
     return (x >= 0.5 * (lo + hi)).astype(int)
 
@@ -757,6 +765,7 @@ def identity_reading(
         n_pass += 1
         bad += before[-1] not in hidden_after
     r = Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
+    r.line = line
     r.unexplained = bad / n_pass if n_pass else 0.0
     return r
 
@@ -782,6 +791,8 @@ def score_reading(r: Reading, balls: int | None) -> float:
     if balls is not None and r.balls != balls:
         return -np.inf
     if not DWELL_RANGE[0] <= r.dwell <= DWELL_RANGE[1]:
+        return -np.inf
+    if not BEAT_RANGE_S[0] <= r.tau <= BEAT_RANGE_S[1]:
         return -np.inf
     hand = 0.0 if r.hand_agree is None else 1.0 - r.hand_agree
     hand += 0.0 if r.cross_agree is None else 1.0 - r.cross_agree
@@ -928,7 +939,9 @@ def timing_reading(
         line.append(v)
     unit, agree = find_period(line)
     d = _implied_dwell(xs, vs)
-    return Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
+    r = Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
+    r.line = line
+    return r
 
 
 def best_timing_reading(
@@ -1097,19 +1110,20 @@ def analyse_flights(
                 ss, agree, grid = mss, magree, mgrid
                 for f, b in zip(flights, grid.beats, strict=True):
                     f.throw_hand = grid.hand_of_parity.get(int(b) % 2)
+    reading: Reading | None = None
     # throw points of the two hands: apart by more than one hand's scatter
     sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
     if not identities and len(flights) >= 6:
         r = best_timing_reading(flights, None, sep)
         if r is not None:
-            ss, agree = r.unit, r.agree
+            ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:
         # annotated tracks: every ball keeps its id, so the number of balls is known
         # and each ball's next throw tells its throw value
         n_ids = len({f.ball for f in flights})
         r = best_identity_reading(flights, n_ids, sep)
         if r is not None:
-            ss, agree = r.unit, r.agree
+            ss, agree, reading = r.unit, r.agree, r
 
     events: list[Event] = []
     for f in flights:
@@ -1162,7 +1176,7 @@ def analyse_flights(
         "throws_per_second": _round(tps, 3),
         "siteswap": siteswap,
         "siteswap_agreement": _round(agree if ss is not None else None, 3),
-        "beat_period_s": _round(grid.tau if grid else None, 4),
+        "beat_period_s": _round(reading.tau if reading else grid.tau if grid else None, 4),
         "mean_apex_height_m": _round(float(np.mean(heights)) if heights else None, 4),
         "apex_height_std_m": _round(float(np.std(heights)) if len(heights) > 1 else None, 4),
         "median_apex_height_m": _round(_median_or_none(heights), 4),
