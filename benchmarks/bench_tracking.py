@@ -4,9 +4,12 @@ Usage: ``python benchmarks/bench_tracking.py [--frames N]``. Frames come from th
 simulator (rendered first, not timed); timing covers ``Tracker.update`` (the
 "track" stage: segmentation + association) and, separately, the segmenter
 alone and the once-a-second event analysis. Targets (issue 4): <= 2 ms median
-per 640x576 depth frame, <= 3 ms per 640x480 colour frame. Writes
-``benchmarks/results/tracking.json``. The machine is shared and noisy: compare
-numbers from one run only.
+per 640x576 depth frame, <= 3 ms per 640x480 colour frame, on one core. Each
+frame is timed twice: wall clock, and the CPU time of this thread (what one core
+spends on it; on a machine shared with other jobs the wall clock also counts
+the time other processes held the core). The target check uses the CPU time;
+both are written to ``benchmarks/results/tracking.json``. The machine is shared
+and noisy: compare numbers from one run only.
 """
 
 from __future__ import annotations
@@ -71,30 +74,34 @@ def _run(name: str, modality: str, frames) -> dict:
     tr2 = Tracker(frames[0].intrinsics, modality)
     if modality == "color":
         tr2.color_seg = tr.color_seg  # measure steady state, not the learning window
-    track_ms = []
+    track_ms, track_cpu = [], []
     for f in frames:
+        c0 = time.thread_time_ns()
         t0 = time.perf_counter()
         tr2.update(f)
         track_ms.append((time.perf_counter() - t0) * 1e3)
-    seg_ms = []
+        track_cpu.append((time.thread_time_ns() - c0) / 1e6)
+    seg_ms, seg_cpu = [], []
     if modality == "depth":
         seg = DepthSegmenter(frames[0].intrinsics)
-        for f in frames:
-            t0 = time.perf_counter()
-            seg.process(f.depth)
-            seg_ms.append((time.perf_counter() - t0) * 1e3)
+        run = [lambda f=f: seg.process(f.depth) for f in frames]
     else:
         seg = ColorSegmenter(tr.color_seg.model)
-        for f in frames:
-            t0 = time.perf_counter()
-            seg.process(f.color)
-            seg_ms.append((time.perf_counter() - t0) * 1e3)
+        run = [lambda f=f: seg.process(f.color) for f in frames]
+    for step in run:
+        c0 = time.thread_time_ns()
+        t0 = time.perf_counter()
+        step()
+        seg_ms.append((time.perf_counter() - t0) * 1e3)
+        seg_cpu.append((time.thread_time_ns() - c0) / 1e6)
     shape = frames[0].depth.shape if modality == "depth" else frames[0].color.shape[:2]
     return {
         "case": name,
         "frame": f"{shape[1]}x{shape[0]}",
         "track_ms": _stats(track_ms),
+        "track_cpu_ms": _stats(track_cpu),
         "segment_ms": _stats(seg_ms),
+        "segment_cpu_ms": _stats(seg_cpu),
         "analysis_ms": _stats(tr2.latency["analysis"]) if tr2.latency["analysis"] else None,
     }
 
@@ -113,17 +120,24 @@ def main(argv: list[str] | None = None) -> dict:
     rows = [_run(*c) for c in cases]
     targets = {"depth azure_nfov": 2.0, "colour webcam": 3.0}
     print(
-        f"{'case':24} {'frame':>10} {'track p50':>10} {'p95':>7} {'p99':>7} {'seg p50':>8} target"
+        f"{'case':24} {'frame':>10} {'track cpu p50':>13} {'p95':>6} {'wall p50':>9} "
+        f"{'p95':>6} {'seg cpu p50':>11} target (cpu p50)"
     )
     for r in rows:
         t = targets.get(r["case"])
-        ok = "" if t is None else ("ok" if r["track_ms"]["p50"] <= t else "MISSED") + f" <= {t}"
-        tm, sm = r["track_ms"], r["segment_ms"]
+        tc, tw, sc = r["track_cpu_ms"], r["track_ms"], r["segment_cpu_ms"]
+        ok = "" if t is None else ("ok" if tc["p50"] <= t else "MISSED") + f" <= {t}"
         print(
-            f"{r['case']:24} {r['frame']:>10} {tm['p50']:>10.2f} {tm['p95']:>7.2f} "
-            f"{tm['p99']:>7.2f} {sm['p50']:>8.2f} {ok}"
+            f"{r['case']:24} {r['frame']:>10} {tc['p50']:>13.2f} {tc['p95']:>6.2f} "
+            f"{tw['p50']:>9.2f} {tw['p95']:>6.2f} {sc['p50']:>11.2f} {ok}"
         )
-    result = {"threads": 1, "frames": args.frames, "cases": rows, "targets_ms_p50": targets}
+    result = {
+        "threads": 1,
+        "frames": args.frames,
+        "cases": rows,
+        "targets_ms_p50": targets,
+        "target_measure": "track_cpu_ms (CPU time of the tracking thread per frame)",
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
     return result

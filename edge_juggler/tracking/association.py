@@ -11,6 +11,7 @@ appears where a ball was lost recently takes that ball's identity back
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,8 @@ class BallTrack:
     frame: list[int] = field(default_factory=list)
     radius_px: float = 0.0
     lost_since: float | None = None
+    _fit_key: tuple | None = field(default=None, repr=False)
+    _fit: tuple = field(default=(0.0, 0.0, 0.0, 0.0, 0.0), repr=False)
 
     def add(self, t: float, det: Detection, frame: int) -> None:
         self.t.append(t)
@@ -67,13 +70,26 @@ class BallTrack:
         return (self.x[-1] - self.x[-2]) / dt, (self.y[-1] - self.y[-2]) / dt
 
     def predict(self, t: float, g_px: float) -> tuple[float, float]:
-        """Position at time t: quadratic in y (gravity), linear in x, from recent samples."""
+        """Position at time t: quadratic in y (gravity), linear in x, from recent samples.
+
+        The fit depends only on the samples and g, so a track that was not seen
+        (coasting) reuses the last one.
+        """
+        key = (len(self.t), g_px)
+        if self._fit_key != key:
+            self._fit_key = key
+            self._fit = self._fit_motion(g_px)
+        x0, vx, y0, vy, g = self._fit
+        dt = t - self.t[-1]
+        return x0 + vx * dt, y0 + vy * dt + 0.5 * g * dt * dt
+
+    def _fit_motion(self, g_px: float) -> tuple[float, float, float, float, float]:
+        """(x, vx, y, vy, g) at the last sample: ballistic if the samples fit it, else linear."""
         n = len(self.t)
         if n == 1:
-            return self.x[-1], self.y[-1]
+            return self.x[-1], 0.0, self.y[-1], 0.0, 0.0
         k = min(n, 5)
         tl = self.t[-1]
-        dt = t - tl
         if k >= 3 and self.t[-k] - tl > -0.3:
             # fixed image gravity, fitted velocity (closed-form least squares: this runs
             # for every track on every frame, np.polyfit would cost ~0.1 ms each)
@@ -93,9 +109,9 @@ class BallTrack:
                 # if the ball is not flying (held), the fixed-g model is wrong: fall back
                 res = max(abs(ri - (vy * si + y0)) for ri, si in zip(rs, ts, strict=True))
                 if res < max(2.0, 0.6 * self.radius_px):
-                    return x0 + vx * dt, y0 + vy * dt + 0.5 * g_px * dt * dt
+                    return x0, vx, y0, vy, g_px
         vx, vy = self.velocity()
-        return self.x[-1] + vx * dt, self.y[-1] + vy * dt
+        return self.x[-1], vx, self.y[-1], vy, 0.0
 
 
 class Associator:
@@ -129,7 +145,7 @@ class Associator:
         dt = max(t - tr.last_t, 1e-3)
         r = max(tr.radius_px, 1.5)
         vx, vy = tr.velocity()
-        speed = float(np.hypot(vx, vy))
+        speed = math.hypot(vx, vy)
         if len(tr.t) < 2:  # no velocity yet: anything a thrown ball can do (6 m/s)
             return self.gate_radii * r + 6.0 * self._gravity(r) / 9.81 * dt
         return self.gate_radii * r + 0.35 * speed * dt + 0.25 * self._gravity(r) * dt * dt
