@@ -1145,7 +1145,16 @@ def analyse_flights(
         span = t[-1] - t[0]
         if span > 0:
             tps = float((n_throws - 1) / span)
-        if grid is not None:
+        if reading is not None and len(reading.beats) >= 4:
+            # the rhythm on the beats of the reading that was chosen
+            ks = sorted(reading.beats, key=lambda i: _t_beat(flights[i]))
+            dm = np.diff([reading.beats[i] for i in ks])
+            dt = np.diff([_t_beat(flights[i]) for i in ks])
+            ok = dm > 0
+            if ok.sum() >= 3:
+                per = dt[ok] / dm[ok]
+                cv = float(np.std(per) / np.mean(per))
+        elif grid is not None:
             dm = np.diff(grid.beats)
             dt = np.diff(t)
             ok = dm > 0
