@@ -39,13 +39,13 @@ def rows():
 def test_ball_count_and_siteswap_on_sample(rows):
     balls = sum(r["balls"] == r["true_balls"] for r in rows)
     ss = sum(r["siteswap"] == r["true_siteswap"] for r in rows)
-    assert balls >= 3, rows
+    assert balls >= 6, rows  # measured 6/6 (colour learned from free flights, depth gravity)
     assert ss >= 5, rows
 
 
 def test_throw_count_close(rows):
     close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 0.1 * r["true_throws"]]
-    assert len(close) >= 3, rows
+    assert len(close) >= 4, rows  # measured 4/6
 
 
 def test_apex_height_with_depth(rows):
