@@ -508,6 +508,9 @@ HAND_APART_M = 0.07
 # above 2) to 5.5 (9 balls and more); a beat shorter than 0.15 s or longer than
 # 0.8 s is a wrong reading of the rhythm.
 BEAT_RANGE_S = (0.15, 0.8)
+# A rough count (balls seen flying at once plus one in a hand) leans the choice
+# between readings that fit equally (a ball never detected makes 3 look like 330).
+COUNT_HINT_WEIGHT = 0.15
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
 DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
@@ -945,7 +948,10 @@ def timing_reading(
 
 
 def best_timing_reading(
-    flights: list[Flight], balls: int | None = None, min_sep_px: float = 0.0
+    flights: list[Flight],
+    balls: int | None = None,
+    min_sep_px: float = 0.0,
+    balls_hint: int | None = None,
 ) -> Reading | None:
     """The most plausible timing reading over beat assignments and dwell guesses."""
     if len(flights) < 4:
@@ -967,6 +973,8 @@ def best_timing_reading(
             r.hand_agree = hand_agree
             r.cross_agree = side_agreement(r, catch_side)
             r.score = score_reading(r, balls)
+            if balls_hint is not None and r.balls is not None:
+                r.score -= COUNT_HINT_WEIGHT * abs(r.balls - balls_hint)
             if best is None or r.score > best.score:
                 best = r
     if best is None or not np.isfinite(best.score):
@@ -1114,7 +1122,7 @@ def analyse_flights(
     # throw points of the two hands: apart by more than one hand's scatter
     sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
     if not identities and len(flights) >= 6:
-        r = best_timing_reading(flights, None, sep)
+        r = best_timing_reading(flights, None, sep, fallback_ball_count)
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:
