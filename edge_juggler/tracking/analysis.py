@@ -51,8 +51,9 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     """
     if not flights:
         return []
-    # a typical real flight: hand wiggles can outnumber throws, so not the median
-    med = float(np.percentile([f.duration for f in flights], 75))
+    # a typical real flight: hand wiggles can outnumber throws, so a high percentile
+    # (the lowest throw of a pattern, a 3 among 6s, still flies over a third of it)
+    med = float(np.percentile([f.duration for f in flights], 90))
     out = []
     for f in flights:
         travel = abs(f.catch_xy[0] - f.throw_xy[0])
@@ -62,7 +63,7 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
             out.append(f)
             continue
         # a few samples always fit some parabola: a rising throw needs a real arc
-        tall = rise >= 0.05 and f.duration >= 0.35 * med and f.i1 - f.i0 >= 5
+        tall = rise >= 0.05 and f.duration >= 0.3 * med and f.i1 - f.i0 >= 5
         crossing = trav >= 0.25 and f.duration >= 0.06
         if tall or crossing:
             out.append(f)
