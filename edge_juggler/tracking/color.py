@@ -145,13 +145,13 @@ class ColorLearner:
         if self.frames % 3 == 0:
             self._recent = (self._recent + [rgb])[-12:]
             self._recent_idx = (self._recent_idx + [self.frames - 1])[-12:]
-        self._prev.append(grey)
+        self._prev.append((small, grey))
         if len(self._prev) < 3:
             return
-        older, old = self._prev[0], self._prev[1]
+        (older_rgb, older), (old_rgb, _) = self._prev[0], self._prev[1]
         self._prev.pop(0)
         # changed against both previous frames: where the ball is now, not where it was
-        diff = cv2.min(cv2.absdiff(grey, old), cv2.absdiff(grey, older))
+        diff = cv2.min(_change(small, old_rgb), _change(small, older_rgb))
         moving = cv2.GaussianBlur(diff, (3, 3), 0) > 16  # sensor noise does not move
         cand = moving.view(np.uint8)
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -172,10 +172,20 @@ class ColorLearner:
             now = float(grey[y : y + h, x : x + w][sel].mean())
             if s_med < 60 and now < before - 8:
                 continue
-            # the hue of the most saturated pixels: a blob's rim mixes the ball with the
-            # wall behind it, which pulls the hue (blue on pink reads as violet)
-            core = px[sat >= np.percentile(sat, 60)]
+            # the ball's own colour: the blob's pixels least like what surrounds it (a
+            # blob also holds rim pixels mixed with the wall, and the wall a slow
+            # ball just uncovered, which pull the hue: blue on pink reads as violet)
+            y0, y1 = max(0, y - 2), min(small.shape[0], y + h + 2)
+            x0, x1 = max(0, x - 2), min(small.shape[1], x + w + 2)
+            box = small[y0:y1, x0:x1]
+            ring = np.concatenate([box[0], box[-1], box[:, 0], box[:, -1]]).astype(np.int16)
+            bg = np.median(ring, axis=0)
+            rgb_px = small[y : y + h, x : x + w][sel].astype(np.int16)
+            far_bg = np.abs(rgb_px - bg).sum(axis=1)
+            core = px[far_bg >= np.percentile(far_bg, 50)]
             hue = _circular_median(core[:, 0].astype(np.float64))
+            s_core = float(np.median(core[:, 1]))
+            v_core = float(np.median(core[:, 2]))
             r = float(np.sqrt(area / np.pi)) / s
             if s_med >= self.min_sat and v_med >= self.min_val:
                 self.samples.append((hue, s_med, v_med, r))
@@ -187,8 +197,8 @@ class ColorLearner:
                     b.cy / s,
                     r,
                     hue,
-                    s_med,
-                    v_med,
+                    s_core,
+                    v_core,
                     float(np.percentile(sat, 20)),
                     float(np.percentile(val, 20)),
                 )
@@ -560,6 +570,16 @@ class ColorLearner:
         return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
 
 
+def _change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Largest per-channel change between two RGB images (uint8).
+
+    Not grey levels: a yellow ball on a beige wall has nearly the wall's
+    brightness, but its blue channel differs by most of the range.
+    """
+    d = cv2.absdiff(a, b)
+    return cv2.max(cv2.max(d[..., 0], d[..., 1]), d[..., 2])
+
+
 def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
     def span(r: ColorRange) -> set[int]:
         if r.h_lo <= r.h_hi:
@@ -598,12 +618,11 @@ class ColorSegmenter:
         self._greys: list[np.ndarray] = []
 
     def _motion(self, small: np.ndarray) -> np.ndarray | None:
-        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         prev = self._greys
-        self._greys = (prev + [grey])[-3:]
-        if len(prev) < 2 or prev[0].shape != grey.shape:
+        self._greys = (prev + [small])[-3:]
+        if len(prev) < 2 or prev[0].shape != small.shape:
             return None
-        diff = cv2.min(cv2.absdiff(grey, prev[-1]), cv2.absdiff(grey, prev[-2]))
+        diff = cv2.min(_change(small, prev[-1]), _change(small, prev[-2]))
         return cv2.dilate(cv2.compare(diff, 16, cv2.CMP_GT), self._k3)
 
     def process(self, rgb: np.ndarray) -> list[Detection]:
