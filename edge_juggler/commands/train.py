@@ -46,6 +46,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--per-class", type=int, default=70, help="synthetic training clips per class (default 70)"
     )
     p.add_argument(
+        "--val-per-class",
+        type=int,
+        default=20,
+        help="synthetic validation clips per class: best epoch, INT8 drop (default 20)",
+    )
+    p.add_argument(
         "--test-per-class",
         type=int,
         default=20,
@@ -107,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     summary = pipeline.run(
         Path(out),
         per_class=args.per_class,
+        val_per_class=args.val_per_class,
         test_per_class=args.test_per_class,
         epochs=epochs,
         lr=args.lr,

@@ -136,7 +136,8 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         "| --- | --- | --- |",
     ]
     for h in hist:
-        lines.append(f"| {h['epoch']} | {h['loss']:.3f} | {_pct(h.get('val_top1'))} |")
+        loss = "start" if h.get("loss") is None else f"{h['loss']:.3f}"
+        lines.append(f"| {h['epoch']} | {loss} | {_pct(h.get('val_top1'))} |")
     lines += [
         "",
         "## Known limits",

@@ -149,7 +149,7 @@ def run(
     out_dir: Path,
     *,
     per_class: int = 60,
-    val_per_class: int = 6,
+    val_per_class: int = 20,
     test_per_class: int = 20,
     calib_per_class: int = 4,
     epochs: int = 20,
@@ -286,6 +286,7 @@ def run(
         progress=progress,
         log=log,
         time_budget_s=time_budget_s,
+        start_is_candidate=init is not None and finetune is None,
     )
     summary.update(hist)
     summary["train_clips"] = len(train_set)

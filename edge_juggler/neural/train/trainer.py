@@ -93,8 +93,13 @@ def train_model(
     progress: bool = True,
     log: Callable[[str], None] = print,
     time_budget_s: float | None = None,
+    start_is_candidate: bool = False,
 ) -> dict:
-    """Train in place; keeps the weights of the best validation epoch. Returns history."""
+    """Train in place; keeps the weights of the best validation epoch. Returns history.
+
+    ``start_is_candidate``: a continued run also scores the weights it starts from, so
+    it never ends worse on validation than it began.
+    """
     from tqdm import tqdm
 
     frames = net.cfg.frames
@@ -138,6 +143,11 @@ def train_model(
         val_x, val_y = val_set.eval_arrays(frames)
     best = (-1.0, None)
     history: list[dict] = []
+    if start_is_candidate and val_x is not None:
+        acc = float((predict(net, val_x).argmax(1) == val_y).mean())
+        best = (acc, copy.deepcopy(net.state_dict()))
+        history.append({"epoch": 0, "loss": None, "val_top1": acc, "elapsed_s": 0.0})
+        log(f"starting weights: val top-1 {acc:.3f}")
     t_start = time.monotonic()
     step, done_frac = 0, 0.0
     for g in opt.param_groups:
