@@ -59,6 +59,7 @@ class DepthSegmenter:
         self.body_x: float | None = None
         self._kernel_cache: dict[int, np.ndarray] = {}
         self._n = 0
+        self._hand_row: float | None = None  # lower hand's row (work px), last frame
 
     def _kernel(self, k: int) -> np.ndarray:
         if k not in self._kernel_cache:
@@ -201,8 +202,15 @@ class DepthSegmenter:
                     joined.append(b)
                 if b.area > 3 * np.pi * r_exp**2:
                     arms.append((b.area, b))
+        # balls touch hands, arms and the head, not the legs: below the lower hand
+        # (last frame's) plus two ball sizes, the split has nothing to look for
+        if self._hand_row is not None:
+            low = self._hand_row + 2.0 * ball_px
+            joined = [b for b in joined if b.y < low]
         if joined:
-            dets.extend(self._split(far, mask, joined, dets, bx - c0, c0, a_lo, a_hi))
+            dets.extend(
+                self._split(far, mask, joined, dets, bx - c0, c0, a_lo, a_hi, self._hand_row)
+            )
         # gaps can only be ball-shaped inside the box of the band's readings
         gx, gy, gw, gh = cv2.boundingRect(valid)
         if gw > 2 and gh > 2:
@@ -212,6 +220,7 @@ class DepthSegmenter:
             )
         arms = sorted(arms, key=lambda a: -a[0])[:2]
         hands = self._hands(far, mask, [b for _, b in arms], c0)
+        self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m
 
     def _holes(
@@ -274,6 +283,7 @@ class DepthSegmenter:
         c0: int,
         a_lo: float,
         a_hi: float,
+        hand_row: float | None = None,
     ) -> list[Detection]:
         """Balls inside larger blobs: the mask cut wherever depth jumps by ``in_front_m``.
 
@@ -287,6 +297,17 @@ class DepthSegmenter:
         y0 = max(0, min(b.y for b in joined) - 1)
         x0 = max(0, min(b.x for b in joined) - 1)
         y1 = min(H, max(b.y + b.h for b in joined) + 1)
+        if hand_row is not None:
+            y1 = min(
+                y1,
+                int(
+                    hand_row
+                    + 2.0 * self.f * cfg.typical_ball_m / max(self.body_z / 1000.0 - 0.3, 0.3)
+                )
+                + 1,
+            )
+        if y1 - y0 < 3:
+            return []
         x1 = min(W, max(b.x + b.w for b in joined) + 1)
         step_mm = int(1000 * cfg.in_front_m)
         dd = d[y0:y1, x0:x1]
