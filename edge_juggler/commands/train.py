@@ -40,10 +40,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--epochs",
         type=int,
         default=None,
-        help="training epochs (default 24 from nothing, 12 fine-tuning)",
+        help="training epochs (default 16 from nothing, 12 fine-tuning)",
     )
     p.add_argument(
-        "--per-class", type=int, default=70, help="synthetic training clips per class (default 70)"
+        "--per-class",
+        type=int,
+        default=150,
+        help="synthetic training clips per class (default 150)",
     )
     p.add_argument(
         "--val-per-class",
@@ -74,7 +77,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="MIN",
-        help="stop training after this many minutes (keeps the best epoch)",
+        help="stop training after this many minutes (keeps the best epoch; default 50 from "
+        "nothing, none when fine-tuning or continuing)",
     )
     p.add_argument(
         "--init",
@@ -109,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
         from edge_juggler.resources import models_dir
 
         out = args.out or models_dir()
-        epochs = args.epochs or 24
+        epochs = args.epochs or 16
+        if args.time_budget is None and args.init is None:
+            args.time_budget = 50.0  # with rendering and export: under an hour on 2 cores
     summary = pipeline.run(
         Path(out),
         per_class=args.per_class,
