@@ -367,28 +367,24 @@ class ColorLearner:
                 )
             )
             sat_of.append(s_ball)
-        # a white ball is followed as long as a coloured one; short grey runs are the
+        # a white ball flies as often as a coloured one; a few short grey runs are
         # blurred rims and highlights of coloured balls
-        grey_runs = [r for r in grey_runs if len(r[2]) >= 10]
-        gcs = [c for _, _, run in grey_runs for c in run]
-        if len(gcs) >= max(10, 0.03 * total):
-            v_med = float(np.median([c.val for c in gcs]))
-            if v_med >= 120:  # white or light grey balls, seen only where things move
-                ranges.append(
-                    ColorRange(
-                        h_lo=0,
-                        h_hi=179,
-                        s_lo=0,
-                        v_lo=int(
-                            max(
-                                self.min_val,
-                                0.75 * float(np.percentile([c.val_lo for c in gcs], 20)),
-                            )
-                        ),
-                        s_hi=int(min(110, float(np.percentile([c.sat for c in gcs], 90)) + 30)),
-                        moving=True,
-                    )
+        # (and wall a grey shadow just uncovered: only bright grey runs count)
+        grey_runs = [r for r in grey_runs if len(r[2]) >= 6]
+        gcs = [c for _, _, run in grey_runs for c in run if c.val >= 140]
+        if len(gcs) >= max(24, 0.05 * total):
+            vals = np.array([c.val for c in gcs])
+            ranges.append(
+                ColorRange(
+                    h_lo=0,
+                    h_hi=179,
+                    s_lo=0,
+                    v_lo=int(max(self.min_val, 0.85 * float(np.percentile(vals, 20)))),
+                    s_hi=int(min(110, float(np.percentile([c.sat for c in gcs], 90)) + 30)),
+                    moving=True,
                 )
+            )
+            sat_of.append(0.0)
         # the ball radius: moving blobs are whole balls or crescents (slow near the
         # apex), so an upper quantile of their sizes
         radius = float(np.percentile([c.r for run in balls for c in run], 75))
