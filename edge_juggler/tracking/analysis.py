@@ -1043,6 +1043,34 @@ def crossings(flights: list[Flight], min_sep_px: float = 0.0) -> np.ndarray | No
     return (xb < mid) != (xl < mid)
 
 
+def _hands_from_reading(flights: list[Flight], r: Reading, min_sep_px: float) -> None:
+    """Throwing and catching hand of each flight from the chosen reading.
+
+    Each beat parity is one hand; which one is told by where that parity's
+    throws leave and catches arrive (image left is the juggler's right: the
+    camera faces them). Without two clearly separate sides nothing changes.
+    """
+    sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
+    if sides is None or not r.values:
+        return
+    st, sc = sides
+    if st.min() == st.max() and sc.min() == sc.max() and st[0] == sc[0]:
+        return  # one hand does everything: no side to name
+    ks = list(r.values)
+    par = np.array([r.beats[i] % 2 for i in ks] + [(r.beats[i] + r.values[i]) % 2 for i in ks])
+    side = np.concatenate([st[ks], sc[ks]])
+    flip = float(np.mean(par == side)) < 0.5  # parity 0 is side 1, not side 0
+    name = {0: "right", 1: "left"}  # side 0 = image left = the juggler's right
+
+    def hand(p: int) -> str:
+        return name[(p + int(flip)) % 2]
+
+    for i, b in r.beats.items():
+        flights[i].throw_hand = hand(b % 2)
+    for i, v in r.values.items():
+        flights[i].catch_hand = hand((r.beats[i] + v) % 2)
+
+
 @dataclass
 class Analysis:
     """The tracker's final word: report summary, events, tracks."""
@@ -1134,6 +1162,8 @@ def analyse_flights(
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
 
+    if reading is not None and reading.agree >= 0.8:
+        _hands_from_reading(flights, reading, sep)
     events: list[Event] = []
     for f in flights:
         events.append(Event(f.t_throw, "throw", f.ball, f.throw_hand, None, f.frame_throw))
