@@ -160,3 +160,16 @@ def test_pass_mask_splits_low_passes_from_throws():
     # a one-ball pattern of low passes only, or a cascade with no passes: nothing split
     assert not pass_mask([fl(h) for h in [0.1, 0.12, 0.2, 0.15, 0.11, 0.13]]).any()
     assert not pass_mask([fl(h) for h in [0.4, 0.45, 0.38, 0.42, 0.41, 0.44]]).any()
+
+
+def test_shower_hands_from_the_reading():
+    """In 51 one hand throws every 5 and the other every 1 (async beats alternate)."""
+    tracks = siteswap_tracks("51", noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    s, _ = analyse_flights(flights, scale, duration_s=12.0)
+    assert s["siteswap"] == "51"
+    high = {f.throw_hand for f in flights if f.height_m > 0.3}
+    low = {f.throw_hand for f in flights if f.height_m <= 0.3}
+    assert len(high) == 1 and len(low) == 1 and high != low
