@@ -133,15 +133,17 @@ def _two_means(x: np.ndarray) -> tuple[float, float, float]:
     if n < 4:
         m = float(np.mean(xs)) if n else 0.0
         return m, m, 0.0
-    best = (np.inf, 1)
-    for k in range(1, n):
-        a, b = xs[:k], xs[k:]
-        cost = a.var() * len(a) + b.var() * len(b)
-        if cost < best[0]:
-            best = (cost, k)
-    k = best[1]
+    # within-group sum of squares of every split from prefix sums (one pass, not n)
+    c1 = np.cumsum(xs)
+    c2 = np.cumsum(xs * xs)
+    k = np.arange(1, n)
+    left = c2[:-1] - c1[:-1] ** 2 / k
+    right = (c2[-1] - c2[:-1]) - (c1[-1] - c1[:-1]) ** 2 / (n - k)
+    cost = np.maximum(left + right, 0.0)
+    j = int(np.argmin(cost))  # first minimum, as the loop it replaces
+    k = j + 1
     a, b = xs[:k], xs[k:]
-    pooled = np.sqrt(best[0] / n) + 1e-9
+    pooled = np.sqrt(cost[j] / n) + 1e-9
     return float(a.mean()), float(b.mean()), float((b.mean() - a.mean()) / pooled)
 
 
@@ -884,7 +886,13 @@ def best_identity_reading(
         if pos is not None:
             same = float(np.mean((m % 2) == pos))
             hand_agree = max(same, 1.0 - same)
+        xs = [_duration(flights[i]) / tau for i in tall]
+        done = set()
         for dwell in DWELLS:
+            key = tuple(max(1, int(round(x + dwell))) for x in xs)
+            if key in done:
+                continue
+            done.add(key)
             r = identity_reading(flights, tall, m, tau, float(dwell))
             if r is None or r.unit is None:
                 continue
@@ -966,7 +974,14 @@ def best_timing_reading(
         if pos is not None:
             same = float(np.mean((m % 2) == pos))
             hand_agree = max(same, 1.0 - same)
+        xs = [_duration(flights[i]) / tau for i in idx]
+        done = set()
         for dwell in DWELLS:
+            # dwell guesses that round every flight to the same values read the same
+            key = tuple(max(1, int(round(x + dwell))) for x in xs)
+            if key in done:
+                continue
+            done.add(key)
             r = timing_reading(flights, idx, m, tau, float(dwell))
             if r is None or r.unit is None:
                 continue
