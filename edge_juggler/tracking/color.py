@@ -385,6 +385,7 @@ class ColorLearner:
                 )
             )
             sat_of.append(0.0)
+        ranges, sat_of = _merge_overlaps(ranges, sat_of)
         # the ball radius: moving blobs are whole balls or crescents (slow near the
         # apex), so an upper quantile of their sizes
         radius = float(np.percentile([c.r for run in balls for c in run], 75))
@@ -564,6 +565,47 @@ class ColorLearner:
         keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.6 * rmid]
         radii = [r for c in keep for r in per[c]]
         return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
+
+
+def _span(r: ColorRange) -> set[int]:
+    if r.h_lo <= r.h_hi:
+        return set(range(r.h_lo, r.h_hi + 1))
+    return set(range(r.h_lo, 180)) | set(range(0, r.h_hi + 1))
+
+
+def _merge_overlaps(
+    ranges: list[ColorRange], sat_of: list[float]
+) -> tuple[list[ColorRange], list[float]]:
+    """One range where hue clusters overlap by 40 % or more, until none do.
+
+    Each range costs a threshold and a contour pass per frame; a ball's hue
+    cluster split in two would only double that (and its detections).
+    """
+    out, sats = list(ranges), list(sat_of)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                r, o = out[i], out[j]
+                if r.moving or o.moving:
+                    continue
+                a, b = _span(r), _span(o)
+                if len(a & b) < 0.4 * min(len(a), len(b)):
+                    continue
+                u = a | b
+                # the union as one arc of the hue circle: it starts at the hue whose
+                # predecessor is not in it
+                start = next(h for h in sorted(u) if (h - 1) % 180 not in u)
+                end = (start + len(u) - 1) % 180
+                out[i] = ColorRange(start, end, min(r.s_lo, o.s_lo), min(r.v_lo, o.v_lo))
+                sats[i] = min(sats[i], sats[j])
+                del out[j], sats[j]
+                merged = True
+                break
+            if merged:
+                break
+    return out, sats
 
 
 def _change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
