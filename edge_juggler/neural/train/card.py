@@ -122,13 +122,13 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         lines += [
             "Trained in stages, each continuing from the weights of the one before (`--init`):",
             "",
-            "| stage | minutes | training clips | epochs | best val top-1 |",
+            "| stage | minutes | training clips | epochs | best val top-1 (val clips) |",
             "| --- | --- | --- | --- | --- |",
         ]
         for k, st in enumerate(stages, 1):
             lines.append(
                 f"| {k} | {st['minutes']} | {st['train_clips']} | {st['epochs']} | "
-                f"{_pct(st.get('best_val_top1'))} |"
+                f"{_pct(st.get('best_val_top1'))} ({st.get('val_clips', '?')}) |"
             )
         lines += ["", "Epochs of the last stage (loss = class + map loss):", ""]
     lines += [
@@ -148,6 +148,14 @@ def write_model_card(out_dir: Path, s: dict) -> Path:
         "- Weakest classes: "
         + ", ".join(f"`{c}` ({_pct(v)}, {parse_class(c).description})" for c, v in worst)
         + ".",
+        *(
+            [
+                f"- Depth-only cameras: {_pct(br['depth']['all'])} top-1 (colour carries most "
+                "of what the network uses; RGB-D or colour input is far better)."
+            ]
+            if br and br["depth"]["all"] < 0.8
+            else []
+        ),
         f"- A clip spans {cfg['frames'] / cfg['fps']:.1f} s: one-off events (a drop, a flash) "
         "are named only while they are inside the window; the runtime smooths over clips.",
         "- Balls are a pixel or two wide when the whole frame is shrunk to "

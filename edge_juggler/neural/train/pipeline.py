@@ -329,7 +329,8 @@ def run(
             "command": command or "(library call)",
             "minutes": summary["minutes"],
             "train_clips": len(train_set),
-            "epochs": len(hist["history"]),
+            "val_clips": len(val_set),
+            "epochs": sum(1 for h in hist["history"] if h["epoch"] > 0),
             "best_val_top1": hist["best_val_top1"],
         }
     )
