@@ -2,7 +2,9 @@
 
 Probabilities are averaged with an exponential moving average; the shown label
 changes only when another class has been on top for ``hold`` inferences in a row
-and its smoothed probability clears that class's threshold.
+and either its smoothed probability clears that class's threshold or the shown
+label has itself fallen below its own (a stale label must not outlive its evidence:
+a first, unsure guess would otherwise stay on screen for good).
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class LabelSmoother:
         elif top != self._label:
             self._streak = self._streak + 1 if top == self._candidate else 1
             self._candidate = top
-            if self._streak >= self.hold and self._ema[top] >= self.thresholds[top]:
+            cur = self._label
+            sure = self._ema[top] >= self.thresholds[top]
+            stale = self._ema[cur] < self.thresholds[cur]
+            if self._streak >= self.hold and (sure or stale):
                 self._label, self._candidate, self._streak = top, None, 0
         else:
             self._candidate, self._streak = None, 0

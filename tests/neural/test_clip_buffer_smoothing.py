@@ -82,8 +82,17 @@ def test_a_lasting_change_flips_the_label():
 def test_per_class_threshold_blocks_unsure_switches():
     sm = LabelSmoother(["a", "b", "c", "d"], thresholds={"b": 0.95}, alpha=1.0, hold=1)
     sm.update(_onehot(0))
+    unsure_b = np.array([0.42, 0.5, 0.04, 0.04], np.float32)  # a still above its 0.4
     for _ in range(5):
-        label, _, _ = sm.update(_onehot(1, p=0.8))
+        label, _, _ = sm.update(unsure_b)
     assert label == "a"  # b never clears its 0.95 threshold
     label, _, _ = sm.update(_onehot(1, p=0.97))
     assert label == "b"
+
+
+def test_a_stale_unsure_label_yields_to_the_class_on_top():
+    sm = LabelSmoother(["a", "b", "c", "d"], alpha=0.6, hold=2)
+    sm.update(np.array([0.35, 0.3, 0.2, 0.15], np.float32))  # an unsure first guess
+    labels = [sm.update(np.array([0.1, 0.38, 0.3, 0.22], np.float32))[0] for _ in range(4)]
+    assert labels[0] == "a"  # one clip is not enough (hold)
+    assert labels[-1] == "b"  # b never clears 0.4, but a fell below it long ago
