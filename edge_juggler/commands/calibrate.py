@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 break
             n += 1
             if frame.color is not None:
-                learner.add(frame.color)
+                learner.add(frame.color, frame.t_s)
             if frame.depth is not None:
                 if depth_seg is None:
                     depth_seg = DepthSegmenter(frame.intrinsics or intr)
