@@ -77,7 +77,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="MIN",
-        help="stop training after this many minutes (keeps the best epoch; default 50 from "
+        help="stop training after this many minutes (keeps the best epoch; default 40 from "
         "nothing, none when fine-tuning or continuing)",
     )
     p.add_argument(
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or models_dir()
         epochs = args.epochs or 16
         if args.time_budget is None and args.init is None:
-            args.time_budget = 50.0  # with rendering and export: under an hour on 2 cores
+            args.time_budget = 40.0  # with rendering and export: under an hour on 2 cores
     summary = pipeline.run(
         Path(out),
         per_class=args.per_class,
