@@ -12,6 +12,7 @@ of that beat sequence.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
@@ -877,29 +878,45 @@ def best_identity_reading(
     tall = sorted(
         (i for i in range(len(flights)) if not passes[i]), key=lambda i: _t_beat(flights[i])
     )
+    return _search_readings(flights, tall, min_sep_px, balls, identity_reading, True)
+
+
+def _search_readings(
+    flights: list[Flight],
+    idx: list[int],
+    min_sep_px: float,
+    balls: int | None,
+    read: Callable[[list[Flight], list[int], np.ndarray, float, float], Reading | None],
+    use_identity: bool,
+    balls_hint: int | None = None,
+) -> Reading | None:
+    """Best-scoring reading over beat assignments x dwell guesses (``read`` builds one)."""
     best: Reading | None = None
-    pos = sides_from_position(flights, tall, min_sep_px)
+    pos = sides_from_position(flights, idx, min_sep_px)
     sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
-    for name, m, tau in beat_candidates(flights, tall, min_sep_px):
+    for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=use_identity):
         # where the hands are visibly apart, each hand owns every other beat
         hand_agree = None
         if pos is not None:
             same = float(np.mean((m % 2) == pos))
             hand_agree = max(same, 1.0 - same)
-        xs = [_duration(flights[i]) / tau for i in tall]
+        xs = [_duration(flights[i]) / tau for i in idx]
         done = set()
         for dwell in DWELLS:
+            # dwell guesses that round every flight to the same values read the same
             key = tuple(max(1, int(round(x + dwell))) for x in xs)
             if key in done:
                 continue
             done.add(key)
-            r = identity_reading(flights, tall, m, tau, float(dwell))
+            r = read(flights, idx, m, tau, float(dwell))
             if r is None or r.unit is None:
                 continue
             r.source = name
             r.hand_agree = hand_agree
             r.cross_agree = side_agreement(r, sides)
             r.score = score_reading(r, balls)
+            if balls_hint is not None and r.balls is not None:
+                r.score -= COUNT_HINT_WEIGHT * abs(r.balls - balls_hint)
             if best is None or r.score > best.score:
                 best = r
     if best is None or not np.isfinite(best.score):
@@ -966,36 +983,7 @@ def best_timing_reading(
     if len(flights) < 4:
         return None
     idx = sorted(range(len(flights)), key=lambda i: _t_beat(flights[i]))
-    best: Reading | None = None
-    pos = sides_from_position(flights, idx, min_sep_px)
-    catch_side = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
-    for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=False):
-        hand_agree = None
-        if pos is not None:
-            same = float(np.mean((m % 2) == pos))
-            hand_agree = max(same, 1.0 - same)
-        xs = [_duration(flights[i]) / tau for i in idx]
-        done = set()
-        for dwell in DWELLS:
-            # dwell guesses that round every flight to the same values read the same
-            key = tuple(max(1, int(round(x + dwell))) for x in xs)
-            if key in done:
-                continue
-            done.add(key)
-            r = timing_reading(flights, idx, m, tau, float(dwell))
-            if r is None or r.unit is None:
-                continue
-            r.source = name
-            r.hand_agree = hand_agree
-            r.cross_agree = side_agreement(r, catch_side)
-            r.score = score_reading(r, balls)
-            if balls_hint is not None and r.balls is not None:
-                r.score -= COUNT_HINT_WEIGHT * abs(r.balls - balls_hint)
-            if best is None or r.score > best.score:
-                best = r
-    if best is None or not np.isfinite(best.score):
-        return None
-    return best
+    return _search_readings(flights, idx, min_sep_px, balls, timing_reading, False, balls_hint)
 
 
 def side_agreement(r: Reading, sides: tuple[np.ndarray, np.ndarray] | None) -> float | None:
