@@ -68,8 +68,10 @@ class FusionConfig:
     """Thresholds of the fusion rules (physical or statistical, not per-clip tuning)."""
 
     min_throws: int = 6  # throws the tracker must see before its count outranks the classifier
-    stable_cv: float = 0.12  # beat-period CV at or below which a pattern is steady
-    unsteady_cv: float = 0.22  # CV above which the rhythm is uneven
+    # beat-period CV (robust: scaled MAD / median, tracking.analysis.rhythm_cv). Tuning
+    # seeds 5-8, 10 s RGB-D: 3b_cascade_good 0.01-0.04, 3b_cascade_unsteady 0.10-0.24
+    stable_cv: float = 0.06  # at or below: the pattern is steady
+    unsteady_cv: float = 0.09  # above: the rhythm is uneven
     drop_memory_s: float = 3.0  # how long a drop keeps the pattern 'unstable'
     # apex / expected apex above which throws are too high, and below which too low
     # (physical: the coach's lesson bands and its ground-truth oracle tests sit inside

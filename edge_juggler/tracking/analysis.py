@@ -1088,6 +1088,20 @@ def _median_or_none(v: list[float]) -> float | None:
     return float(np.median(v)) if v else None
 
 
+def rhythm_cv(periods: np.ndarray) -> float:
+    """Spread of the beat period relative to its size, robust to a few bad beats.
+
+    Scaled median absolute deviation over the median (equal to std/mean for a
+    normal spread), so one doubled or missed throw detection does not make a
+    steady juggler "unsteady" while a juggler whose every beat wanders still is.
+    """
+    p = np.asarray(periods, dtype=np.float64)
+    med = float(np.median(p))
+    if med <= 0:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(p - med)) / med)
+
+
 def analyse_flights(
     flights: list[Flight],
     scale: Scale,
@@ -1194,15 +1208,13 @@ def analyse_flights(
             dt = np.diff([_t_beat(flights[i]) for i in ks])
             ok = dm > 0
             if ok.sum() >= 3:
-                per = dt[ok] / dm[ok]
-                cv = float(np.std(per) / np.mean(per))
+                cv = rhythm_cv(dt[ok] / dm[ok])
         elif grid is not None:
             dm = np.diff(grid.beats)
             dt = np.diff(t)
             ok = dm > 0
             if ok.sum() >= 3:
-                per = dt[ok] / dm[ok]
-                cv = float(np.std(per) / np.mean(per))
+                cv = rhythm_cv(dt[ok] / dm[ok])
     heights = [f.height_m for f in flights if f.height_m is not None and not f.dropped]
     ball_count = None
     siteswap = None
