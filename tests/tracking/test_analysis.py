@@ -173,3 +173,14 @@ def test_shower_hands_from_the_reading():
     high = {f.throw_hand for f in flights if f.height_m > 0.3}
     low = {f.throw_hand for f in flights if f.height_m <= 0.3}
     assert len(high) == 1 and len(low) == 1 and high != low
+
+
+def test_rhythm_cv_ignores_one_bad_beat_but_not_an_uneven_rhythm():
+    from edge_juggler.tracking.analysis import rhythm_cv
+
+    steady = np.full(20, 0.33)
+    steady[3] = 0.03  # a doubled throw detection at start-up
+    assert rhythm_cv(steady) < 0.02
+    rng = np.random.default_rng(4)
+    uneven = 0.33 * (1 + 0.15 * rng.standard_normal(400))
+    assert 0.12 < rhythm_cv(uneven) < 0.18
