@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -98,7 +99,7 @@ def run_demo(opts: DemoOptions) -> int:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     # SDL would turn SIGINT/SIGTERM into a QUIT event that a headless loop never reads:
-    # keep Python's handlers so Ctrl-C raises KeyboardInterrupt and we finish the files
+    # keep our own handlers (_stop_on_signals) so Ctrl-C stops the loop and files finish
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     import pygame  # noqa: PLC0415 - heavy, and must see SDL_VIDEODRIVER first
 
@@ -127,7 +128,7 @@ def run_demo(opts: DemoOptions) -> int:
     interrupted = False
     pygame.display.init()
     pygame.font.init()
-    old_term = _stop_on_sigterm()
+    old_term = _stop_on_signals()
     # the classifier's feeder thread holds the GIL in numpy stretches; with the default
     # 5 ms switch interval the camera loop could wait that long for it
     old_switch = sys.getswitchinterval()
@@ -174,7 +175,7 @@ def run_demo(opts: DemoOptions) -> int:
             pipeline.close()
         source.close()
         pygame.quit()
-        _restore_sigterm(old_term)
+        _restore_signals(old_term)
         sys.setswitchinterval(old_switch)
     if interrupted:
         print("edge-juggler: stopped (interrupted), files finished", file=sys.stderr)
@@ -187,25 +188,45 @@ def run_demo(opts: DemoOptions) -> int:
     return 0
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+_STOP = threading.Event()
 
 
-def _stop_on_sigterm() -> Any:
-    """SIGTERM stops the demo like Ctrl-C (files finished); returns the old handler."""
+def _request_stop(signum: int, frame: Any) -> None:
+    """Ctrl-C / SIGTERM: stop at the next frame; a second one interrupts at once.
+
+    An exception raised wherever the signal lands (inside a lock, the encoder or a
+    queue) can leave them half-done and hang the clean-up; a flag checked between
+    frames cannot.
+    """
+    if _STOP.is_set():
+        raise KeyboardInterrupt
+    _STOP.set()
+
+
+def _check_stop() -> None:
+    if _STOP.is_set():
+        raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> Any:
+    """SIGINT and SIGTERM stop the demo with files finished; returns the old handlers."""
     import signal  # noqa: PLC0415
-    import threading  # noqa: PLC0415
 
     if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.signal(signal.SIGTERM, _raise_interrupt)
+    _STOP.clear()
+    return (
+        signal.signal(signal.SIGINT, _request_stop),
+        signal.signal(signal.SIGTERM, _request_stop),
+    )
 
 
-def _restore_sigterm(old: Any) -> None:
+def _restore_signals(old: Any) -> None:
     import signal  # noqa: PLC0415
 
     if old is not None:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old[0])
+        signal.signal(signal.SIGTERM, old[1])
 
 
 def _view_for(frame: Any, requested: str) -> str:
@@ -263,6 +284,7 @@ def _draw_timed(hud, target, step, view, timer, pipeline, present) -> None:
 def _headless_loop(steps, hud, surface, writer, pipeline, view, timer) -> None:
     current = None
     for step in steps:
+        _check_stop()
         hud.observe(step)
         if current is None:
             current = _view_for(step.frame, view)
@@ -299,6 +321,7 @@ def _window_loop(steps, hud, pipeline, view, timer, screen) -> None:
     step = None
     clock = pygame.time.Clock()
     while True:
+        _check_stop()
         quit_, paused, toggle = handle_keys(pygame, pipeline, paused, started=step is not None)
         if quit_:
             return
