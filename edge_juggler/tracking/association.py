@@ -260,6 +260,17 @@ class StaticFilter:
         return out
 
 
+def log_mode(values: list[float], width: float) -> float:
+    """Median of the densest cluster of positive values in log space (``width`` wide).
+
+    Gravity estimates from many arcs agree with each other; the wrong ones (a hand's
+    scoop, two balls mixed up) scatter, so the crowd wins over the mean.
+    """
+    la = np.log(np.asarray(values, dtype=np.float64))
+    best = max(la, key=lambda v: int(np.sum(np.abs(la - v) <= width)))
+    return float(np.exp(np.median(la[np.abs(la - best) <= width])))
+
+
 def window_gravity(
     tracks: list, prior: float | None = None, window: int = 7, factor: float = 3.0
 ) -> float | None:
@@ -295,6 +306,4 @@ def window_gravity(
             accs.append(acc)
     if len(accs) < 4:
         return None
-    la = np.log(np.asarray(accs))
-    best = max(la, key=lambda v: int(np.sum(np.abs(la - v) <= 0.15)))
-    return float(np.exp(np.median(la[np.abs(la - best) <= 0.15])))
+    return log_mode(accs, 0.15)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from edge_juggler.tracking.association import log_mode
+
 G = 9.81  # m/s^2
 
 
@@ -158,11 +160,7 @@ def estimate_gravity_px(
             accs.append(acc)
     if len(accs) < 2:
         return None
-    la = np.log(np.asarray(accs))
-    # the densest cluster in log space (the many real apexes agree with each other)
-    best = max(la, key=lambda v: int(np.sum(np.abs(la - v) <= 0.2)))
-    keep = la[np.abs(la - best) <= 0.2]
-    return float(np.exp(np.median(keep)))
+    return log_mode(accs, 0.2)  # the many real apexes agree with each other
 
 
 class _Line:
