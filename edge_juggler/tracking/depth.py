@@ -264,13 +264,21 @@ class DepthSegmenter:
             z_m = _kth(rv, 0.1) / 1000.0
             lateral = abs(b.cx - bx) * z_m / self.f
             x, y = (b.cx + c0) * st, (b.cy + r0) * st
-            dup = any(abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px for o in found)
-            if (
-                not dup
-                and lateral <= self.cfg.max_lateral_m
-                and self._ball_like(area, w, h, z_m, slack=1.5)
+            if lateral > self.cfg.max_lateral_m or not self._ball_like(
+                area, w, h, z_m, slack=1.5
             ):
+                continue
+            dup = [o for o in found if abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px]
+            if not dup:
                 out.append(Detection(x=x, y=y, radius_px=r * st, z_m=z_m, area_px=area * st**2))
+                continue
+            # a shiny ball already found by what is left of it (its rim, or the
+            # motion smear behind it): the gap is the ball's middle, so it gives
+            # the centre (the rim's pieces lean towards the smear, up to a radius)
+            o = min(dup, key=lambda o: abs(o.x - x) + abs(o.y - y))
+            if area * st**2 >= 0.5 * max(o.area_px, np.pi * o.radius_px**2):
+                o.x, o.y = x, y
+                o.radius_px = max(o.radius_px, r * st)
         return out
 
     def _split(
