@@ -292,58 +292,211 @@ def extract_flights(
     for i, seed in cands:
         if covered[i]:
             continue
-        grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
-        if grown is None:
+        f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, min_rise_m * px_per_m, t_end)
+        if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
-        lo, hi, coef, acc = grown
-        if hi - lo + 1 < 3 or tr.t[hi] - tr.t[lo] < min_duration_s:
-            continue
-        if covered[lo : hi + 1].any():
-            continue
-        t0 = tr.t[i]
-        b, c = coef
-        # vertex of y = g/2 s^2 + b s + c (s = t - t0)
-        s_apex = float(np.clip(-b / acc, tr.t[lo] - t0, tr.t[hi] - t0))
-        y_apex = 0.5 * acc * s_apex**2 + b * s_apex + c
-        xs = tr.xy[lo : hi + 1, 0]
-        ts = tr.t[lo : hi + 1]
-        xc = np.polyfit(ts - t0, xs, 1) if len(ts) >= 2 else np.array([0.0, xs[0]])
-        x_apex = float(np.polyval(xc, s_apex))
-        # release/landing happened between samples: extrapolate half a frame outwards
-        dt0 = 0.5 * (tr.t[lo + 1] - tr.t[lo]) if hi > lo else 0.0
-        s_rel = tr.t[lo] - t0 - dt0
-        y_rel = 0.5 * acc * s_rel**2 + b * s_rel + c
-        rise = float(y_rel - y_apex)
-        if rise < min_rise_m * px_per_m and float(tr.xy[hi, 1] - y_apex) < min_rise_m * px_per_m:
-            continue
-        z_m = None
-        if tr.z is not None:
-            zz = tr.z[lo : hi + 1]
-            zz = zz[np.isfinite(zz)]
-            if len(zz):
-                z_m = float(np.median(zz))
-        covered[lo : hi + 1] = True
-        f_apex = int(tr.frame[min(range(lo, hi + 1), key=lambda k: abs(tr.t[k] - t0 - s_apex))])
-        flights.append(
-            Flight(
-                ball=tr.id,
-                i0=lo,
-                i1=hi,
-                t_throw=float(tr.t[lo]),
-                t_catch=float(tr.t[hi]),
-                t_apex=float(t0 + s_apex),
-                throw_xy=(float(tr.xy[lo, 0]), float(tr.xy[lo, 1])),
-                catch_xy=(float(tr.xy[hi, 0]), float(tr.xy[hi, 1])),
-                apex_xy=(x_apex, float(y_apex)),
-                accel_px=acc,
-                rise_px=rise,
-                z_m=z_m,
-                frame_throw=int(tr.frame[lo]),
-                frame_catch=int(tr.frame[hi]),
-                frame_apex=f_apex,
-                # still in the air when the recording stopped (not a catch)
-                open_end=hi == len(tr) - 1 and (t_end is None or tr.t[hi] >= t_end - 0.1),
-            )
-        )
+        covered[f.i0 : f.i1 + 1] = True
+        flights.append(f)
     flights.sort(key=lambda f: f.t_throw)
     return flights
+
+
+def _arc(
+    tr: TrackSamples,
+    i: int,
+    seed: tuple[int, int] | None,
+    g_px: float,
+    tol: float,
+    max_gap_s: float,
+    min_duration_s: float,
+    min_rise_px: float,
+    t_end: float | None,
+) -> Flight | None:
+    """The flight grown around apex sample i (or the hidden apex after it), if any."""
+    grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
+    if grown is None:
+        return None
+    lo, hi, coef, acc = grown
+    if hi - lo + 1 < 3 or tr.t[hi] - tr.t[lo] < min_duration_s:
+        return None
+    t0 = tr.t[i]
+    b, c = coef
+    # vertex of y = g/2 s^2 + b s + c (s = t - t0)
+    s_apex = float(np.clip(-b / acc, tr.t[lo] - t0, tr.t[hi] - t0))
+    y_apex = 0.5 * acc * s_apex**2 + b * s_apex + c
+    xs = tr.xy[lo : hi + 1, 0]
+    ts = tr.t[lo : hi + 1]
+    xc = np.polyfit(ts - t0, xs, 1) if len(ts) >= 2 else np.array([0.0, xs[0]])
+    x_apex = float(np.polyval(xc, s_apex))
+    # release/landing happened between samples: extrapolate half a frame outwards
+    dt0 = 0.5 * (tr.t[lo + 1] - tr.t[lo]) if hi > lo else 0.0
+    s_rel = tr.t[lo] - t0 - dt0
+    y_rel = 0.5 * acc * s_rel**2 + b * s_rel + c
+    rise = float(y_rel - y_apex)
+    if rise < min_rise_px and float(tr.xy[hi, 1] - y_apex) < min_rise_px:
+        return None
+    z_m = None
+    if tr.z is not None:
+        zz = tr.z[lo : hi + 1]
+        zz = zz[np.isfinite(zz)]
+        if len(zz):
+            z_m = float(np.median(zz))
+    f_apex = int(tr.frame[min(range(lo, hi + 1), key=lambda k: abs(tr.t[k] - t0 - s_apex))])
+    return Flight(
+        ball=tr.id,
+        i0=lo,
+        i1=hi,
+        t_throw=float(tr.t[lo]),
+        t_catch=float(tr.t[hi]),
+        t_apex=float(t0 + s_apex),
+        throw_xy=(float(tr.xy[lo, 0]), float(tr.xy[lo, 1])),
+        catch_xy=(float(tr.xy[hi, 0]), float(tr.xy[hi, 1])),
+        apex_xy=(x_apex, float(y_apex)),
+        accel_px=acc,
+        rise_px=rise,
+        z_m=z_m,
+        frame_throw=int(tr.frame[lo]),
+        frame_catch=int(tr.frame[hi]),
+        frame_apex=f_apex,
+        # still in the air when the recording stopped (not a catch)
+        open_end=hi == len(tr) - 1 and (t_end is None or tr.t[hi] >= t_end - 0.1),
+    )
+
+
+def _segments(tr: TrackSamples, max_gap_s: float) -> list[tuple[int, int]]:
+    """Index ranges of a track without gaps longer than ``max_gap_s``."""
+    cut = np.nonzero(np.diff(tr.t) > max_gap_s)[0]
+    starts = [0, *(cut + 1).tolist()]
+    ends = [*cut.tolist(), len(tr) - 1]
+    return list(zip(starts, ends, strict=True))
+
+
+def _half(tr: TrackSamples, lo: int, hi: int, end: bool, g_px: float, tol: float, max_gap_s: float):
+    """The rising end (``end``) or falling start of a segment as a fixed-gravity arc.
+
+    Returns (first index, last index, apex time, apex y, x line coefficients)
+    or None when the samples are no arc.
+    """
+    i = hi if end else lo
+    seed = (max(lo, hi - 2), hi) if end else (lo, min(hi, lo + 2))
+    if seed[1] - seed[0] < 2:
+        return None
+    grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
+    if grown is None:
+        return None
+    a, b, (vb, c), acc = grown
+    a, b = max(a, lo), min(b, hi)
+    if b - a < 2:
+        return None
+    s_apex = -vb / acc
+    if (end and s_apex <= 0) or (not end and s_apex >= 0):
+        return None  # not rising into / falling out of the hidden part
+    t0 = tr.t[i]
+    xc = np.polyfit(tr.t[a : b + 1] - t0, tr.xy[a : b + 1, 0], 1)
+    return a, b, t0 + s_apex, c - vb * vb / (2 * acc), (float(xc[0]), float(xc[1]), t0)
+
+
+def stitch_hidden_apexes(
+    tracks: list[TrackSamples],
+    flights: list[Flight],
+    g_px: float,
+    *,
+    tol_m: float = 0.02,
+    min_tol_px: float = 1.5,
+    max_gap_s: float = 0.25,
+    max_hidden_s: float = 1.6,
+    apex_dt_s: float = 0.12,
+    t_end: float | None = None,
+) -> list[Flight]:
+    """Flights whose apex was out of sight and whose halves landed in different tracks.
+
+    A high throw leaves the top of the picture (or passes behind the head); the
+    ball comes back as a new track, or as a re-used old one. With the image
+    gravity known, each half alone says where and when its apex was: a rising
+    track end and a falling track start that agree on the apex (time within
+    ``apex_dt_s``, height within 15 % of the rise, place within 15 cm sideways)
+    are one flight. The halves are compared apex to apex, not by one parabola
+    through both: close to the camera a high throw moves in depth and the
+    image arc is no exact parabola. Pairs are taken best first; each track end
+    and start joins one flight at most. ``flights``: flights already found
+    inside single tracks (their samples are not re-used).
+    """
+    px_per_m = g_px / G
+    tol = max(min_tol_px, tol_m * px_per_m)
+    covered = {tr.id: np.zeros(len(tr), dtype=bool) for tr in tracks}
+    for f in flights:
+        if f.ball in covered and not f.extra.get("stitched"):
+            covered[f.ball][f.i0 : f.i1 + 1] = True
+    ends, starts = [], []
+    for tr in tracks:
+        cov = covered[tr.id]
+        for lo, hi in _segments(tr, max_gap_s):
+            if hi - lo < 2:
+                continue
+            for end, bag in ((True, ends), (False, starts)):
+                h = _half(tr, lo, hi, end, g_px, tol, max_gap_s)
+                if h is not None and not cov[h[0] : h[1] + 1].any():
+                    bag.append((tr, *h))
+    pairs = []
+    for ei, (ta, a0, a1, tap_a, yap_a, xa) in enumerate(ends):
+        rise = ta.xy[a0, 1] - yap_a
+        for si, (tb, b0, b1, tap_b, yap_b, xb) in enumerate(starts):
+            dt = tb.t[b0] - ta.t[a1]
+            if (tb is ta and b0 <= a1) or not (0.0 < dt <= max_hidden_s):
+                continue
+            fall = tb.xy[b1, 1] - yap_b
+            t_ap = 0.5 * (tap_a + tap_b)
+            xa_ap = xa[0] * (t_ap - xa[2]) + xa[1]
+            xb_ap = xb[0] * (t_ap - xb[2]) + xb[1]
+            cost = (
+                abs(tap_a - tap_b) / apex_dt_s,
+                abs(yap_a - yap_b) / (0.15 * max(rise, fall, tol)),
+                abs(xa_ap - xb_ap) / (0.15 * px_per_m),
+            )
+            if max(cost) <= 1.0:
+                pairs.append((sum(cost), ei, si, t_ap, 0.5 * (yap_a + yap_b), xa_ap, xb_ap))
+    out: list[Flight] = []
+    used_e: set[int] = set()
+    used_s: set[int] = set()
+    for _, ei, si, t_ap, y_ap, xa_ap, xb_ap in sorted(pairs, key=lambda p: p[0]):
+        if ei in used_e or si in used_s:
+            continue
+        x_ap = 0.5 * (xa_ap + xb_ap)
+        if any(  # the same flight again, from duplicate detections of one ball
+            abs(o.t_apex - t_ap) < apex_dt_s and abs(o.apex_xy[0] - x_ap) < 0.1 * px_per_m
+            for o in out
+        ):
+            continue
+        used_e.add(ei)
+        used_s.add(si)
+        ta, a0, a1 = ends[ei][:3]
+        tb, b0, b1 = starts[si][:3]
+        zz = np.concatenate(
+            [z for z in (ta.z[a0 : a1 + 1] if ta.z is not None else None,
+                         tb.z[b0 : b1 + 1] if tb.z is not None else None) if z is not None]
+            or [np.array([np.nan])]
+        )  # fmt: skip
+        zz = zz[np.isfinite(zz)]
+        y_rel = float(ta.xy[a0, 1])
+        out.append(
+            Flight(
+                ball=ta.id,
+                i0=0,
+                i1=(a1 - a0 + 1) + (b1 - b0 + 1) - 1,  # samples seen on both halves
+                t_throw=float(ta.t[a0]),
+                t_catch=float(tb.t[b1]),
+                t_apex=float(t_ap),
+                throw_xy=(float(ta.xy[a0, 0]), y_rel),
+                catch_xy=(float(tb.xy[b1, 0]), float(tb.xy[b1, 1])),
+                apex_xy=(float(x_ap), float(y_ap)),
+                accel_px=g_px,
+                rise_px=float(y_rel - y_ap),
+                z_m=float(np.median(zz)) if zz.size else None,
+                frame_throw=int(ta.frame[a0]),
+                frame_catch=int(tb.frame[b1]),
+                frame_apex=int(round(0.5 * (ta.frame[a1] + tb.frame[b0]))),
+                open_end=b1 == len(tb) - 1 and (t_end is None or tb.t[b1] >= t_end - 0.1),
+                extra={"stitched": int(tb.id)},
+            )
+        )
+    return out

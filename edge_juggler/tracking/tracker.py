@@ -37,7 +37,12 @@ from edge_juggler.tracking.color import (
     _hue_overlap,
 )
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
-from edge_juggler.tracking.flights import TrackSamples, estimate_gravity_px, extract_flights
+from edge_juggler.tracking.flights import (
+    TrackSamples,
+    estimate_gravity_px,
+    extract_flights,
+    stitch_hidden_apexes,
+)
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 
 MODALITIES = ("depth", "color", "rgbd", "tracks")
@@ -322,6 +327,7 @@ class Tracker:
             return [], scale
         self.assoc.g_px = scale.g_px
         flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
+        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=self.t_last)
         return dedupe_flights(clean_flights(flights, scale), scale), scale
 
     def _live_analysis(self, now: float) -> tuple[Event, ...]:
