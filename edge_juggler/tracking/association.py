@@ -45,6 +45,8 @@ class BallTrack:
     lost_since: float | None = None
     _fit_key: tuple | None = field(default=None, repr=False)
     _fit: tuple = field(default=(0.0, 0.0, 0.0, 0.0, 0.0), repr=False)
+    _rise_key: tuple | None = field(default=None, repr=False)
+    _rise: int = field(default=0, repr=False)
 
     def add(self, t: float, det: Detection, frame: int) -> None:
         self.t.append(t)
@@ -75,13 +77,48 @@ class BallTrack:
         The fit depends only on the samples and g, so a track that was not seen
         (coasting) reuses the last one.
         """
+        x0, vx, y0, vy, g = self.predict_fit(g_px)
+        dt = t - self.t[-1]
+        return x0 + vx * dt, y0 + vy * dt + 0.5 * g * dt * dt
+
+    def rising(self, g_px: float) -> int:
+        """How many of the last samples (3-5) are a flight going up, else 0.
+
+        Balls are caught coming down: a ball lost on its way up left the picture
+        at the top or went behind something, and comes back on the same parabola.
+        "Up" is faster than 0.1 s of fall; the samples before the throw (in the
+        hand) do not fit the parabola and are left out.
+        """
+        key = (len(self.t), g_px)
+        if self._rise_key != key:
+            self._rise_key = key
+            self._rise = self._rising(g_px)
+        return self._rise
+
+    def _rising(self, g_px: float) -> int:
+        n = len(self.t)
+        tl = self.t[-1]
+        for k in (5, 4, 3):
+            if n < k or tl - self.t[-k] > 0.07 * (k - 1):
+                continue  # not there, or a gap among them
+            ts = np.asarray(self.t[-k:]) - tl
+            rs = np.asarray(self.y[-k:]) - 0.5 * g_px * ts * ts
+            a = np.stack([ts, np.ones_like(ts)], axis=1)
+            coef, *_ = np.linalg.lstsq(a, rs, rcond=None)
+            if np.max(np.abs(rs - a @ coef)) < max(2.0, 0.6 * self.radius_px):
+                return k if coef[0] < -0.1 * g_px else 0
+        # two samples only (a ball seen briefly between the hand and the edge)
+        if n >= 2 and 0 < tl - self.t[-2] <= 0.07:
+            return 2 if self.velocity()[1] < -0.2 * g_px else 0
+        return 0
+
+    def predict_fit(self, g_px: float) -> tuple[float, float, float, float, float]:
+        """(x, vx, y, vy, g) at the last sample (cached like ``predict``)."""
         key = (len(self.t), g_px)
         if self._fit_key != key:
             self._fit_key = key
             self._fit = self._fit_motion(g_px)
-        x0, vx, y0, vy, g = self._fit
-        dt = t - self.t[-1]
-        return x0 + vx * dt, y0 + vy * dt + 0.5 * g * dt * dt
+        return self._fit
 
     def _fit_motion(self, g_px: float) -> tuple[float, float, float, float, float]:
         """(x, vx, y, vy, g) at the last sample: ballistic if the samples fit it, else linear."""
@@ -134,6 +171,7 @@ class Associator:
         self.all: dict[int, BallTrack] = {}
         self._next_id = 1
         self.g_px: float | None = None  # image gravity once known (px/s^2)
+        self._merge_tried: set[int] = set()
 
     def _gravity(self, radius_px: float) -> float:
         if self.g_px:
@@ -199,7 +237,66 @@ class Associator:
             tr.add(t, d, frame)
             self.active.append(tr)
             seen.append(tr)
+        # a young track may be a ball that came back into view: join it to the
+        # track it left on if one parabola explains both
+        for k, tr in enumerate(self.active):
+            if tr.last_t != t or len(tr.t) not in (3, 4) or tr.id in self._merge_tried:
+                continue
+            old = self._ballistic_match(tr)
+            if old is None:
+                if len(tr.t) == 4:
+                    self._merge_tried.add(tr.id)
+                continue
+            self.lost.remove(old)
+            for i in range(len(tr.t)):
+                if tr.t[i] <= old.last_t:
+                    continue
+                old.t.append(tr.t[i])
+                old.x.append(tr.x[i])
+                old.y.append(tr.y[i])
+                old.z.append(tr.z[i])
+                old.frame.append(tr.frame[i])
+            old.radius_px = 0.5 * (old.radius_px + tr.radius_px)
+            old.lost_since = None
+            self.active[k] = old
+            del self.all[tr.id]
+            seen = [old if x is tr else x for x in seen]
         return seen
+
+    def _ballistic_match(self, new: BallTrack) -> BallTrack | None:
+        """The lost track (it left while rising) whose parabola the young track continues.
+
+        One free parabola in y (and a slightly curved x) through the lost
+        track's last samples and the young one's (at 4 samples without its first:
+        a ball coming into the picture is first seen cut by the edge) must fit
+        every sample to a fraction of a ball radius, with an acceleration
+        within 40 % of the image gravity. The best fit wins.
+        """
+        n0 = len(new.t) - 3
+        best, best_res = None, None
+        for tr in self.lost:
+            gap = new.t[n0] - tr.last_t
+            k = tr.rising(self._gravity(tr.radius_px)) if 0 < gap <= self.max_lost_s else 0
+            if not k:
+                continue
+            g = self._gravity(max(tr.radius_px, new.radius_px))
+            ts = np.array(tr.t[-k:] + new.t[n0:]) - tr.last_t
+            xs = np.array(tr.x[-k:] + new.x[n0:])
+            ys = np.array(tr.y[-k:] + new.y[n0:])
+            a = np.stack([ts * ts, ts, np.ones_like(ts)], axis=1)
+            cy, *_ = np.linalg.lstsq(a, ys, rcond=None)
+            acc = 2.0 * float(cy[0])
+            if not 0.6 * g <= acc <= 1.4 * g:
+                continue
+            # x too is a little curved: the ball's distance changes during a long flight
+            cx, *_ = np.linalg.lstsq(a, xs, rcond=None)
+            if abs(cx[0]) > 0.1 * abs(cy[0]):
+                continue
+            res = max(float(np.max(np.abs(ys - a @ cy))), float(np.max(np.abs(xs - a @ cx))))
+            tol = max(2.0, 0.6 * max(tr.radius_px, new.radius_px))
+            if res <= tol and (best_res is None or res < best_res):
+                best, best_res = tr, res
+        return best
 
     def _relink(self, t: float, d: Detection) -> BallTrack | None:
         best, best_key = None, None
@@ -212,6 +309,8 @@ class Associator:
             dist = float(np.hypot(d.x - tr.x[-1], d.y - tr.y[-1]))
             if dist > zone:
                 continue
+            if tr.rising(self._gravity(tr.radius_px)):
+                continue  # still in the air: it comes back on its parabola (see step)
             key = tr.last_t  # first lost, first thrown
             if best_key is None or key < best_key:
                 best, best_key = tr, key

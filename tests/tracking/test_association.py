@@ -44,6 +44,32 @@ def test_ball_reappears_after_hand_with_same_id():
     assert [tr.id for tr in seen] == [first]
 
 
+def test_balls_thrown_out_of_the_top_come_back_with_their_ids():
+    """High throws leave the picture at the top: one parabola joins both ends of each."""
+    a = Associator()
+    a.g_px = 2000.0
+    starts = {0.0: 100.0, 0.2: 300.0}  # two crossing throws, 0.2 s apart
+    first_ids: dict[float, int] = {}
+    last_ids: dict[float, int] = {}
+    for i in range(60):
+        t = i / 30
+        dets, owner = [], []
+        for t0, x0 in starts.items():
+            s = t - t0
+            if s < 0:
+                continue
+            x, y = _arc(s, x0, 120.0 if x0 < 200 else -120.0, y0=400.0, vy=-1500.0)
+            if 0 <= y <= 420:  # the top of the picture is y = 0
+                dets.append(Detection(x, y, 6.0))
+                owner.append(t0)
+        seen = a.step(t, i, dets)
+        for d, t0 in zip(dets, owner, strict=True):
+            tr = next(tr for tr in seen if tr.x[-1] == d.x and tr.y[-1] == d.y)
+            first_ids.setdefault(t0, tr.id)
+            last_ids[t0] = tr.id
+    assert first_ids == last_ids and len(set(last_ids.values())) == 2
+
+
 def test_static_filter_drops_clutter_keeps_movers():
     f = StaticFilter(cell_px=10)
     kept_moving = 0
