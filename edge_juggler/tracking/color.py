@@ -35,6 +35,11 @@ class ColorRange:
     v_hi: int = 255
     moving: bool = False  # white/grey balls: only where the picture changes
 
+    @property
+    def is_grey(self) -> bool:
+        """A white or grey ball's range: any hue, saturation capped."""
+        return self.s_hi < 255 and (self.h_hi - self.h_lo) % 180 >= 170
+
     def mask(self, hsv: np.ndarray) -> np.ndarray:
         if self.h_lo <= self.h_hi:
             return cv2.inRange(
@@ -65,6 +70,25 @@ class ColorModel:
             ball_radius_px=d.get("ball_radius_px"),
             source=d.get("source", "profile"),
         )
+
+    def add_new(self, ranges: list[ColorRange]) -> int:
+        """Add the ranges of colours not in the model yet; returns how many were added.
+
+        A grey range (every hue, capped saturation: white balls) is new while the
+        model has none; a coloured one while no coloured range shares a hue with it.
+        A coloured range that counts only where the picture moves is still a
+        colour, not a white ball.
+        """
+        added = 0
+        for rng in ranges:
+            if rng.is_grey:
+                new = not any(r.is_grey for r in self.ranges)
+            else:
+                new = not any(_hue_overlap(rng, r) for r in self.ranges if not r.is_grey)
+            if new:
+                self.ranges.append(rng)
+                added += 1
+        return added
 
     @classmethod
     def load(cls, path: str | Path) -> ColorModel:
@@ -103,6 +127,7 @@ class _Cand:
     val: float
     sat_lo: float  # 20th percentiles: what a range must still accept
     val_lo: float
+    edge: bool = False  # touches the picture's border: cut off, its centre is off
 
 
 _DEBUG = bool(__import__("os").environ.get("EJ_DEBUG"))
@@ -134,6 +159,7 @@ class ColorLearner:
         self._recent_idx: list[int] = []
         self.frames = 0
         self.fps = 30.0
+        self._short: list[list[_Cand]] = []  # flights seen only in short stretches
 
     def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         s = work_scale(rgb.shape, self.long)
@@ -156,6 +182,7 @@ class ColorLearner:
         cand = moving.view(np.uint8)
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         img_area = cand.shape[0] * cand.shape[1]
+        hh, ww = cand.shape
         for b in find_blobs(cand, min_area=5, max_area=0.01 * img_area):
             x, y, w, h, area = b.x, b.y, b.w, b.h, b.area
             if b.aspect > 3.5 or b.fill < 0.3:
@@ -201,6 +228,7 @@ class ColorLearner:
                     v_core,
                     float(np.percentile(sat, 20)),
                     float(np.percentile(val, 20)),
+                    x <= 0 or y <= 0 or x + w >= ww or y + h >= hh,
                 )
             )
 
@@ -213,18 +241,21 @@ class ColorLearner:
         by_frame: dict[int, list[_Cand]] = {}
         for c in self.cands:
             by_frame.setdefault(c.frame, []).append(c)
-        where: dict[tuple[int, int], _Cand] = {}
+        # blobs by (frame, x, y): tracks may be joined while associating, so
+        # their samples are looked up by what they hold, not by the track's id
+        where: dict[tuple[int, float, float], _Cand] = {}
         for f in sorted(by_frame):
             cs = by_frame[f]
-            dets = [Detection(c.x, c.y, c.r) for c in cs]
-            for tr in assoc.step(cs[0].t, f, dets):
-                j = next(i for i, d in enumerate(dets) if d.x == tr.x[-1] and d.y == tr.y[-1])
-                where[(tr.id, f)] = cs[j]
+            for c in cs:
+                where[(f, c.x, c.y)] = c
+            assoc.step(cs[0].t, f, [Detection(c.x, c.y, c.r) for c in cs])
         runs: list[list[_Cand]] = []
         for tr in assoc.all.values():
             run: list[_Cand] = []
-            for f in tr.frame:
-                c = where[(tr.id, f)]
+            for f, x, y in zip(tr.frame, tr.x, tr.y, strict=True):
+                c = where.get((f, x, y))
+                if c is None:
+                    continue
                 if run and f - run[-1].frame > 2:
                     runs.append(run)
                     run = []
@@ -251,17 +282,80 @@ class ColorLearner:
             if 0.7 * g <= a <= 1.4 * g:
                 balls.setdefault(i, {}).update({id(c): c for c in cs})
         flying = [sorted(d.values(), key=lambda c: c.frame) for d in balls.values()]
+        # with gravity known, shorter stretches that fall with it are flights too: a
+        # fast ball thrown out of the top of the picture shows only a few blobs on
+        # its way up and down (such a colour must fly twice, see _flight_model)
+        self._short = []
+        for i, run in enumerate(runs):
+            if i in balls:
+                continue
+            short = self._fixed_g(run, g)
+            if short:
+                balls[i] = {}
+                flying.append(short)
+                self._short.append(short)
         others = [run for i, run in enumerate(runs) if i not in balls]
         return flying, others
 
     @staticmethod
-    def _windows(run: list[_Cand], window: int = 7) -> list[tuple[float, list[_Cand]]]:
+    def _fixed_g(run: list[_Cand], g: float, n: int = 4) -> list[_Cand]:
+        """Blobs of the stretches of n samples that fall with image gravity g.
+
+        With g fixed only the velocity is fitted, so four blobs suffice; over so
+        few frames a steady swing fits almost as well, so the stretch's own
+        fitted acceleration must at least point down (a third of g: four blobs
+        measure it only roughly), and the arc must span two ball diameters.
+        """
+        out: dict[int, _Cand] = {}
+        seg: list[_Cand] = []
+        for c in [*run, None]:
+            if c is not None and not c.edge:
+                seg.append(c)
+                continue
+            for i in range(len(seg) - n + 1):
+                cs = seg[i : i + n]
+                ts = np.array([c.t for c in cs]) - cs[0].t
+                y = np.array([c.y for c in cs])
+                xs = np.array([c.x for c in cs])
+                rm = float(np.median([c.r for c in cs]))
+                if ts[-1] <= 0 or np.ptp(y) < 4 * rm:
+                    continue
+                ys = y - 0.5 * g * ts * ts
+                ey = ys - np.polyval(np.polyfit(ts, ys, 1), ts)
+                ex = xs - np.polyval(np.polyfit(ts, xs, 1), ts)
+                res = np.sqrt(np.mean(ey**2 + ex**2))
+                if res <= max(1.5, 0.5 * rm) and 2.0 * np.polyfit(ts, y, 2)[0] >= g / 3:
+                    out.update({id(c): c for c in cs})
+            seg = []
+        return sorted(out.values(), key=lambda c: c.frame)
+
+    @staticmethod
+    def _windows(
+        run: list[_Cand], window: int = 6, min_len: int = 5
+    ) -> list[tuple[float, list[_Cand]]]:
         """(vertical acceleration px/s^2, blobs) of each short stretch that is a parabola.
 
         A track holds catches and carries too, so parabolas are fitted to short
-        windows of it (a smooth arc spanning at least two ball diameters vertically).
+        windows of it (a smooth arc spanning at least two ball diameters vertically),
+        starting at every sample: one stray blob at a run's start (the hand the ball
+        just left) must not spoil the only window of a short run. Blobs cut by the
+        picture's border (a ball thrown out of the top) have their centre pulled
+        inwards, so they end a stretch.
         """
-        if len(run) < 5:
+        out = []
+        start = 0
+        for k in range(len(run) + 1):
+            if k < len(run) and not run[k].edge:
+                continue
+            out += ColorLearner._fit_windows(run[start:k], window, min_len)
+            start = k + 1
+        return out
+
+    @staticmethod
+    def _fit_windows(
+        run: list[_Cand], window: int, min_len: int
+    ) -> list[tuple[float, list[_Cand]]]:
+        if len(run) < min_len:
             return []
         t = np.array([c.t for c in run])
         y = np.array([c.y for c in run])
@@ -269,7 +363,7 @@ class ColorLearner:
         r = np.array([c.r for c in run])
         w = min(window, len(run))
         out = []
-        for i in range(0, len(run) - w + 1, 2):
+        for i in range(0, len(run) - w + 1):
             ts = t[i : i + w] - t[i]
             if ts[-1] <= 0:
                 continue
@@ -317,15 +411,18 @@ class ColorLearner:
             else:
                 clusters.append([h, [run]])
         total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
+        short = {id(r) for r in self._short}
         for _h, members in clusters:
             cs = [c for run in members for c in run]
             if len(cs) < max(4, 0.03 * total):
                 continue
+            if sum(id(r) in short for r in members) == len(members) < 2:
+                continue  # one short stretch alone could be a hand's swing
             hues = np.array([c.hue for c in cs])
             hue_c = _circular_median(hues)
             dh = np.abs(((hues - hue_c + 90) % 180) - 90)
             # robust spread: blobs that caught some wall or skin have off hues
-            spread = max(5.0, min(10.0, 4.5 * float(np.median(dh)) + 3))
+            spread = max(7.0, min(10.0, 4.5 * float(np.median(dh)) + 3))
             s_ball = float(np.median([c.sat for c in cs]))
             s_lo = max(
                 self.min_sat - 20,
@@ -370,9 +467,9 @@ class ColorLearner:
         # a white ball flies as often as a coloured one; a few short grey runs are
         # blurred rims and highlights of coloured balls
         # (and wall a grey shadow just uncovered: only bright grey runs count)
-        grey_runs = [r for r in grey_runs if len(r[2]) >= 6]
+        grey_runs = [r for r in grey_runs if len(r[2]) >= 4]
         gcs = [c for _, _, run in grey_runs for c in run if c.val >= 140]
-        if len(gcs) >= max(24, 0.05 * total):
+        if len(grey_runs) >= 3 and len(gcs) >= max(16, 0.04 * total):
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(
