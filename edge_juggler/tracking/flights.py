@@ -132,35 +132,51 @@ def estimate_gravity_px(
 
     This is the image's gravity: it turns pixels into metres (g = 9.81 m/s^2)
     and anchors every later flight fit. Only arcs with real vertical travel
-    count (sensor jitter on a still blob also has "apexes"); ``prior`` (from
-    depth or the ball's size) bounds the answer to ``prior_factor`` (three for a
-    size-based guess; depth measures the distance, so it bounds much tighter).
+    count, the tallest and cleanest lead: a hand's wiggle or a held ball
+    carried up and down also curves, but only a free flight curves over a long
+    way and fits a parabola to a pixel or so. Apexes out
+    of sight (a gap at the top of a rising-then-falling track) count with the
+    arc on both sides. ``prior`` (from depth or the ball's size) bounds the
+    answer to ``prior_factor`` (three for a size-based guess; depth measures
+    the distance, so it bounds much tighter).
     """
-    accs = []
+    accs, travels, fits = [], [], []
     for tr in tracks:
         if len(tr) < min_samples:
             continue
-        for i in apex_candidates(tr):
-            t0 = tr.t[i]
-            m = np.abs(tr.t - t0) <= 0.17
+        windows = [(tr.t[i] - 0.17, tr.t[i] + 0.17) for i in apex_candidates(tr)]
+        windows += [(tr.t[i] - 0.3, tr.t[i + 1] + 0.3) for i in _hidden_apexes(tr, 0.15)]
+        for w0, w1 in windows:
+            m = (tr.t >= w0) & (tr.t <= w1)
             if m.sum() < min_samples:
                 continue
+            t0 = 0.5 * (w0 + w1)
             tt = tr.t[m] - t0
             yy = tr.xy[m, 1]
             if tt.min() >= -0.05 or tt.max() <= 0.05:
                 continue
-            if yy.max() - yy.min() < 5.0:
+            travel = float(yy.max() - yy.min())
+            if travel < 5.0:
                 continue
             coef, res = _fit_free(tt, yy)
             acc = 2 * coef[0]
-            if acc <= 0 or res > 0.25 * (yy.max() - yy.min()):
+            if acc <= 0 or res > 0.25 * travel:
                 continue
             if prior is not None and not (prior / prior_factor <= acc <= prior * prior_factor):
                 continue
             accs.append(acc)
+            travels.append(travel)
+            fits.append(res / travel)
     if len(accs) < 2:
         return None
-    return log_mode(accs, 0.2)  # the many real apexes agree with each other
+    # free flight is a near-perfect parabola; a hand carrying a ball only roughly
+    fit = np.asarray(fits)
+    good = fit <= max(0.05, 2.0 * float(np.percentile(fit, 25)))
+    trav = np.asarray(travels)
+    keep = good & (trav >= 0.3 * float(np.percentile(trav[good], 90)))
+    if keep.sum() < 2:
+        return None
+    return log_mode(list(np.asarray(accs)[keep]), 0.2)  # the real apexes agree
 
 
 class _Line:
@@ -499,4 +515,23 @@ def stitch_hidden_apexes(
                 extra={"stitched": int(tb.id)},
             )
         )
+    return out
+
+
+def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSamples]:
+    """The tracks without samples closer than ``margin_px`` to the top of the picture.
+
+    A ball leaving the top is cut by the frame edge: its visible part's centre
+    stays a few pixels inside while the ball flies on, which flattens the apex
+    and breaks every parabola fit through it. Without those samples the apex is
+    simply unseen, which the flight search handles.
+    """
+    out = []
+    for tr in tracks:
+        keep = tr.xy[:, 1] >= margin_px
+        if keep.all():
+            out.append(tr)
+        elif keep.sum() >= 3:
+            z = tr.z[keep] if tr.z is not None else None
+            out.append(TrackSamples(tr.id, tr.t[keep], tr.xy[keep], tr.frame[keep], z))
     return out

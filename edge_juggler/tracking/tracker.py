@@ -39,6 +39,7 @@ from edge_juggler.tracking.color import (
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import (
     TrackSamples,
+    drop_top_edge,
     estimate_gravity_px,
     extract_flights,
     stitch_hidden_apexes,
@@ -322,6 +323,13 @@ class Tracker:
         return 9.81 * self.depth_seg.full.fy / max(0.3, float(np.median(z)))
 
     def _flights(self, tracks: list[TrackSamples]):
+        prior = self._gravity_prior()
+        if prior is not None and self.depth_seg is None:
+            # a colour blob cut by the top edge keeps its centre a radius inside while
+            # the ball flies on (g in px is the metre scale); depth balls there mostly
+            # leave the sensor's valid area at once, and dropping them cost more high
+            # throws than it saved on tuning clips
+            tracks = drop_top_edge(tracks, BALL_RADIUS_M * prior / 9.81)
         scale = self._scale(tracks)
         if scale.g_px is None:
             return [], scale
