@@ -25,7 +25,10 @@ class DepthConfig:
     typical_ball_m: float = 0.068
     in_front_m: float = 0.07  # a ball/hand stands this much in front of what is behind it
     band_front_m: float = 1.3  # how far in front of the body balls may fly
-    band_back_m: float = 0.35  # and behind the body's median depth
+    band_back_m: float = 0.35  # and behind the body's median depth (the mask's band)
+    # balls fly in front of the torso: a candidate whose surface lies further behind
+    # the body's median depth than this is the body's own relief (sides, hips, folds)
+    ball_back_m: float = 0.1
     max_lateral_m: float = 1.0  # balls fly within this distance of the body's centre line
     min_body_m2: float = 0.12  # visible area of a person (torso and more)
     min_fill: float = 0.5  # blob area / bbox area (a disc is 0.785)
@@ -144,6 +147,7 @@ class DepthSegmenter:
         k = max(5, min(k, 61))
         lo = max(1.0, zb - 1000 * cfg.band_front_m)
         hi = zb + 1000 * cfg.band_back_m
+        z_back = zb_m + cfg.ball_back_m
         # single-pixel dropouts take their farthest neighbour's depth first (else the
         # closing below would spread them over the whole body; inside a sparse ball,
         # small, far and dark, they keep the ball whole); what is still 0 (no reading
@@ -185,6 +189,7 @@ class DepthSegmenter:
             if (
                 b.area <= a_hi
                 and lateral <= cfg.max_lateral_m
+                and z_m <= z_back
                 and self._ball_like(b.area, b.w, b.h, z_m)
             ):
                 dets.append(
@@ -262,6 +267,8 @@ class DepthSegmenter:
             if rv.size == 0:
                 continue
             z_m = _kth(rv, 0.1) / 1000.0
+            if z_m > self.body_z / 1000.0 + self.cfg.ball_back_m:
+                continue
             lateral = abs(b.cx - bx) * z_m / self.f
             x, y = (b.cx + c0) * st, (b.cy + r0) * st
             if lateral > self.cfg.max_lateral_m or not self._ball_like(
@@ -334,6 +341,8 @@ class DepthSegmenter:
             if pz.size == 0:
                 continue
             z_m = _kth(pz, 0.5) / 1000.0
+            if z_m > self.body_z / 1000.0 + cfg.ball_back_m:
+                continue
             if abs(p.cx + x0 - bx) * z_m / self.f > cfg.max_lateral_m:
                 continue
             # the cut removed about one pixel of rim all round

@@ -60,6 +60,19 @@ def test_depth_balls_found_by_size_in_metres(scale):
     assert len(hands) == 2 and {h.side for h in hands} == {"left", "right"}
 
 
+def test_depth_nothing_ball_sized_behind_the_juggler_is_a_ball():
+    """Balls fly in front of the torso: a knob 25 cm behind the body's plane is not one."""
+    seg = DepthSegmenter(NFOV)
+    balls = [(0.15, -0.3, 1.7)]
+    d = _scene(NFOV, balls)
+    (u, v) = NFOV.project(np.array([0.45, -0.2, 2.25]))
+    r = NFOV.metres_to_pixels(0.034, 2.25)
+    cv2.circle(d, (int(round(u)), int(round(v))), int(round(r)), 2250, -1)
+    dets, _, _ = seg.process(d)
+    (bu, bv) = NFOV.project(np.array(balls[0]))
+    assert len(dets) == 1 and np.hypot(dets[0].x - bu, dets[0].y - bv) < r
+
+
 def test_depth_no_balls_in_an_empty_scene():
     seg = DepthSegmenter(NFOV)
     dets, _, _ = seg.process(_scene(NFOV, []))
