@@ -34,7 +34,6 @@ from edge_juggler.tracking.color import (
     ColorLearner,
     ColorModel,
     ColorSegmenter,
-    _hue_overlap,
 )
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import (
@@ -227,13 +226,7 @@ class Tracker:
         learned = self.learner.model()
         if model.ball_radius_px is None:
             model.ball_radius_px = learned.ball_radius_px
-        for rng in learned.ranges:
-            if rng.moving:
-                new = not any(r.moving for r in model.ranges)
-            else:
-                new = not any(_hue_overlap(rng, r) for r in model.ranges if not r.moving)
-            if new:
-                model.ranges.append(rng)
+        model.add_new(learned.ranges)
 
     def _unclutter(self, dets: list) -> list:
         if self.static is None:
