@@ -304,7 +304,8 @@ def extract_flights(
     flights: list[Flight] = []
     covered = np.zeros(len(tr), dtype=bool)
     cands = [(i, None) for i in sorted(apex_candidates(tr), key=lambda k: tr.xy[k, 1])]
-    cands += [(i, (i - 1, i + 2)) for i in _hidden_apexes(tr, max_gap_s)]
+    # a gap too long for an apex sample (apex_candidates) hides the apex
+    cands += [(i, (i - 1, i + 2)) for i in _hidden_apexes(tr, min(0.15, max_gap_s))]
     for i, seed in cands:
         if covered[i]:
             continue
