@@ -218,3 +218,10 @@ def test_record_keeps_frames_when_camera_disconnects(
     frames = list(TumSource(out))
     assert [int(f.depth[0, 0]) for f in frames] == [1000, 1001, 1002]
     assert frames[0].intrinsics.fx == 504.6
+
+
+def test_mocap_not_a_tsv_export(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    p = tmp_path / "capture.tsv"
+    p.write_text("time,x,y\n0,1,2\n")
+    rc, _, err = run_cli(capsys, "analyze", p)
+    assert_one_line_error(rc, err, "capture.tsv", "not a Qualisys TSV")

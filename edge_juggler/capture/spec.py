@@ -2,7 +2,7 @@
 
 ``synthetic:3`` (the default), ``kinect:0``, ``webcam:0``, or a path: an Azure
 Kinect ``.mkv``, a TUM RGB-D or ``record`` folder, a video file, an image
-folder, or a MOT16 ball-track ``.txt``.
+folder, a MOT16 ball-track ``.txt``, or a Qualisys mocap ``.tsv``.
 """
 
 from __future__ import annotations
@@ -91,6 +91,8 @@ def _path_opener(path: Path) -> str:
         return "edge_juggler.capture.video:VideoSource"
     if suffix in {".txt", ".csv"}:
         return "edge_juggler.capture.mot:MotSource"
+    if suffix == ".tsv":
+        return "edge_juggler.capture.mocap:MocapSource"  # Qualisys motion capture
     if suffix in IMAGE_SUFFIXES:
         return "edge_juggler.capture.video:ImageFolderSource"
     raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}")

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     with open_source(args.source) as src:
         modality = src.modality
         tracker = Tracker(src.intrinsics, modality, cfg)
-        clf = _classifier(not args.no_classify and modality != "tracks")
+        clf = _classifier(not args.no_classify and modality not in ("tracks", "points"))
         classify_ms: list[float] = []
         timeline: list[dict] = []
         total = src.frame_count

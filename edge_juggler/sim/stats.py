@@ -9,43 +9,13 @@ ball is in a hand (release or catch height).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from edge_juggler.errors import InputError
+from edge_juggler.capture.mocap import read_qtm_tsv
+
+__all__ = ["flight_stats", "link_tracks", "read_qtm_tsv"]
 
 G = 9.81
-
-
-def read_qtm_tsv(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Read a Qualisys TSV export -> (times s (n,), points m (n, slots, 3) NaN = absent, header)."""
-    path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    header: dict[str, str] = {}
-    start = None
-    for i, line in enumerate(lines):
-        if line.startswith("Frame\t"):
-            start = i
-            break
-        key, _, value = line.partition("\t")
-        header[key] = value
-    if start is None:
-        raise InputError(f"{path}: no 'Frame' column header; not a Qualisys TSV export")
-    cols = lines[start].split("\t")
-    rows = [ln.split("\t") for ln in lines[start + 1 :] if ln.strip()]
-    data = np.array([[float(x) if x else 0.0 for x in r[: len(cols)]] for r in rows])
-    t = data[:, 1]
-    named = [c for c in cols[2:] if c.strip() and not c.startswith(" ")]
-    first_free = 2 + len(named)
-    pts = data[:, first_free:]
-    pts = pts[:, : (pts.shape[1] // 3) * 3].reshape(len(t), -1, 3) / 1000.0
-    absent = np.all(pts == 0, axis=2)
-    pts[absent] = np.nan
-    return t, pts, header
 
 
 def link_tracks(t: np.ndarray, pts: np.ndarray, max_step_m: float = 0.06) -> list[np.ndarray]:

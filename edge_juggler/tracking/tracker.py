@@ -26,6 +26,7 @@ from edge_juggler.tracking.analysis import (
 from edge_juggler.tracking.association import (
     BALL_RADIUS_M,
     Associator,
+    Detection,
     StaticFilter,
     window_gravity,
 )
@@ -45,7 +46,7 @@ from edge_juggler.tracking.flights import (
 )
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 
-MODALITIES = ("depth", "color", "rgbd", "tracks")
+MODALITIES = ("depth", "color", "rgbd", "tracks", "points")
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Tracker:
         self.assoc = Associator()
         self.static: StaticFilter | None = None
         self.depth_seg: DepthSegmenter | None = None
+        self.points_intr: Intrinsics | None = None  # a virtual camera looking at 3-D points
         self.color_seg: ColorSegmenter | None = None
         self.learner: ColorLearner | None = None
         self._pending: list[Frame] = []
@@ -125,6 +127,8 @@ class Tracker:
         mod = self.modality
         if mod == "tracks" or (frame.extras and "tracks" in frame.extras):
             self._update_mot(frame)
+        elif frame.extras and "points" in frame.extras:
+            seen = self._update_points(frame)
         elif frame.depth is not None and mod in ("depth", "rgbd"):
             if self.depth_seg is None:
                 intr = frame.intrinsics or self.intr
@@ -164,7 +168,7 @@ class Tracker:
         """The per-frame view of one track (pure Python: this runs for every ball)."""
         pos = None
         z = tr.z[-1] if tr.z else float("nan")
-        intr = self.depth_seg.full if self.depth_seg else None
+        intr = self.depth_seg.full if self.depth_seg else self.points_intr
         x, y = float(tr.x[-1]), float(tr.y[-1])
         if intr is not None and z == z:  # not NaN
             pos = ((x - intr.cx) * z / intr.fx, (y - intr.cy) * z / intr.fy, float(z))
@@ -177,6 +181,26 @@ class Tracker:
                 acc = 2 * ((y3 - y2) / (t3 - t2) - (y2 - y1) / (t2 - t1)) / (t3 - t1)
                 in_flight = 0.5 * g < acc < 1.6 * g
         return Ball(tr.id, x, y, in_flight, pos, None)
+
+    def _update_points(self, frame: Frame) -> list:
+        """3-D ball points seen by a (virtual) camera: detections with depth, no clutter."""
+        intr = frame.intrinsics or self.intr
+        if intr is None:
+            raise InputError(f"{frame.source or 'frame'}: points without intrinsics")
+        self.points_intr = intr
+        pts = np.asarray(frame.extras["points"], dtype=np.float64).reshape(-1, 3)
+        dets = [
+            Detection(float(x), float(y), BALL_RADIUS_M * intr.fy / float(z), z_m=float(z))
+            for x, y, z in pts
+            if z > 0
+        ]
+        return self.assoc.step(frame.t_s, frame.index, dets)
+
+    def _fy(self) -> float | None:
+        """The metric camera's focal length (pixels), when distances are measured."""
+        if self.depth_seg is not None:
+            return self.depth_seg.full.fy
+        return self.points_intr.fy if self.points_intr is not None else None
 
     def _update_mot(self, frame: Frame) -> None:
         arr = np.asarray(frame.extras.get("tracks", []), dtype=np.float64).reshape(-1, 3)
@@ -279,6 +303,8 @@ class Tracker:
         if self.depth_seg is not None and self.body_z:
             z = max(0.3, float(np.median(self.body_z[-300:])) - 0.3)
             return 9.81 * self.depth_seg.full.fy / z
+        if self.points_intr is not None:
+            return self._depth_gravity(self.samples())
         if self.color_seg is not None and self.color_seg.model.ball_radius_px:
             return 9.81 * self.color_seg.model.ball_radius_px / BALL_RADIUS_M
         return None
@@ -292,9 +318,7 @@ class Tracker:
         three times off, and then no flight fits). Without depth the prior is the
         ball's size and only bounds the estimate.
         """
-        fy = None
-        if self.depth_seg is not None:
-            fy = self.depth_seg.full.fy
+        fy = self._fy()
         g_depth = self._depth_gravity(tracks) if fy else None
         if g_depth is not None:
             g = estimate_gravity_px(tracks, prior=g_depth, prior_factor=1.25)
@@ -313,11 +337,12 @@ class Tracker:
         z = np.concatenate(zs) if zs else np.array([])
         if z.size < 10:
             return None
-        return 9.81 * self.depth_seg.full.fy / max(0.3, float(np.median(z)))
+        fy = self._fy()
+        return None if fy is None else 9.81 * fy / max(0.3, float(np.median(z)))
 
     def _flights(self, tracks: list[TrackSamples]):
         prior = self._gravity_prior()
-        if prior is not None and self.depth_seg is None:
+        if prior is not None and self.color_seg is not None and self.depth_seg is None:
             # a colour blob cut by the top edge keeps its centre a radius inside while
             # the ball flies on (g in px is the metre scale); depth balls there mostly
             # leave the sensor's valid area at once, and dropping them cost more high
