@@ -81,6 +81,10 @@ def _path_opener(path: Path) -> str:
     if path.is_dir():
         if (path / "rgb.txt").exists() or (path / "depth.txt").exists():
             return "edge_juggler.capture.tum:TumSource"
+        from edge_juggler.capture.tum import named_pairs
+
+        if named_pairs(path) is not None:  # depth/colour PNGs told apart by name
+            return "edge_juggler.capture.tum:TumSource"
         if any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir()):
             return "edge_juggler.capture.video:ImageFolderSource"
         raise InputError(f"{path}: folder is neither a TUM/record folder nor an image folder")

@@ -7,6 +7,9 @@ closest pairs first, as TUM's ``associate.py`` does). A ``meta.json`` written by
 the recorder supplies intrinsics; otherwise a 640x480 folder falls back to the
 ``kinect_v1`` camera profile (the TUM benchmark's recommended defaults).
 
+A folder without list files whose PNGs are named ``*depth*`` and ``*color*`` /
+``*rgb*`` is read the same way, pairs in name order (``named_pairs``).
+
 Listed files that are missing or corrupt are skipped and counted (one warning at
 the end); a folder where nothing is readable is an InputError.
 """
@@ -111,6 +114,21 @@ def associate(
     return pairs
 
 
+def named_pairs(folder: Path, fps: float = 30.0) -> tuple[list[Entry], list[Entry]] | None:
+    """Colour/depth PNG pairs told apart by name (``*depth*.png`` with ``*color*``/``*rgb*``).
+
+    Single RGB-D frames are often shared so (TUM's and Open3D's test data), without
+    list files; sorted by name they pair up one to one, ``1/fps`` apart.
+    """
+    pngs = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".png")
+    depth = [n for n in pngs if "depth" in n.lower()]
+    rgb = [n for n in pngs if n not in depth and ("color" in n.lower() or "rgb" in n.lower())]
+    if not depth or len(rgb) not in (0, len(depth)):
+        return None
+    step = int(round(1e6 / fps))
+    return [(k * step, n) for k, n in enumerate(rgb)], [(k * step, n) for k, n in enumerate(depth)]
+
+
 class TumSource(Source):
     """Frames from a TUM RGB-D folder or a ``record`` folder (see module doc)."""
 
@@ -123,10 +141,14 @@ class TumSource(Source):
         if not self.path.is_dir():
             raise InputError(f"{self.path}: not a folder")
         rgb_txt, depth_txt = self.path / "rgb.txt", self.path / "depth.txt"
-        if not rgb_txt.exists() and not depth_txt.exists():
-            raise InputError(f"{self.path}: no rgb.txt or depth.txt (not a TUM/record folder)")
-        rgb = read_index(rgb_txt) if rgb_txt.exists() else []
-        depth = read_index(depth_txt) if depth_txt.exists() else []
+        if rgb_txt.exists() or depth_txt.exists():
+            rgb = read_index(rgb_txt) if rgb_txt.exists() else []
+            depth = read_index(depth_txt) if depth_txt.exists() else []
+        else:
+            named = named_pairs(self.path)
+            if named is None:
+                raise InputError(f"{self.path}: no rgb.txt or depth.txt (not a TUM/record folder)")
+            rgb, depth = named
         self.meta = self._read_meta()
         self.unpaired = 0
         if rgb and depth:

@@ -142,3 +142,22 @@ def test_profile_option_sets_intrinsics(tmp_path: Path) -> None:
     assert src.color_intrinsics.fx == pytest.approx(611.795 * 8 / 1280, rel=1e-4)
     with pytest.raises(InputError, match="camera profile 'nope' not found"):
         open_source(f"{root}?profile=nope")
+
+
+def test_depth_and_colour_pngs_told_apart_by_name(shared_data: Path) -> None:
+    """Open3D's Kinect v1 test frame: TUM_depth.png + TUM_color.png, no rgb.txt/depth.txt."""
+    src = open_source(shared_data / "open3d_testdata_kinect1")
+    assert isinstance(src, TumSource) and src.modality == "rgbd"
+    frames = list(src)
+    assert len(frames) == 1
+    f = frames[0]
+    assert f.depth.shape == (480, 640) and f.color.shape == (480, 640, 3)
+    assert 2300 <= np.median(f.depth[f.depth > 0]) <= 2500  # metres x 5000 -> mm
+
+
+def test_named_pairs_need_matching_counts(tmp_path: Path) -> None:
+    from edge_juggler.capture.tum import named_pairs
+
+    for n in ("a_depth.png", "b_depth.png", "a_color.png"):
+        (tmp_path / n).write_bytes(b"")
+    assert named_pairs(tmp_path) is None  # 2 depth, 1 colour: no pairing by name

@@ -42,21 +42,10 @@ def test_azure_recording_without_juggling_has_no_balls(shared_data):
     assert a.summary["ball_count"] == 0 and a.summary["throws"] == 0
 
 
-def test_kinect_v1_office_frame_has_no_balls(shared_data, tmp_path):
-    import shutil
-
-    folder = shared_data / "open3d_testdata_kinect1"
-    # the office frame as a one-frame TUM folder (the data itself is not copied into the repo)
-    (tmp_path / "depth").mkdir()
-    (tmp_path / "rgb").mkdir()
-    shutil.copy(folder / "TUM_depth.png", tmp_path / "depth" / "0.png")
-    shutil.copy(folder / "TUM_color.png", tmp_path / "rgb" / "0.png")
-    (tmp_path / "depth.txt").write_text("0.0 depth/0.png\n")
-    (tmp_path / "rgb.txt").write_text("0.0 rgb/0.png\n")
-    try:
-        a = _analyse(f"{tmp_path}?profile=kinect_v1")
-    except Exception:  # noqa: BLE001 - older TumSource without ?profile
-        a = _analyse(str(tmp_path))
+def test_kinect_v1_office_frame_has_no_balls(shared_data):
+    # the folder as shipped (TUM_depth.png + TUM_color.png, no list files): one RGB-D frame
+    a = _analyse(str(shared_data / "open3d_testdata_kinect1"))
+    assert a.summary["modality"] == "rgbd"
     assert a.summary["ball_count"] == 0 and a.summary["throws"] == 0
 
 
