@@ -112,18 +112,30 @@ def hand_level_endpoints(flights: list[Flight], q: float = 90) -> None:
 
 def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     """One arc seen twice (two track fragments of one ball) counts once: same apex
-    moment and place (within 0.1 s and 10 cm); the longer observation wins."""
+    moment and place (within 0.1 s and 10 cm), or, for arcs whose apex was out of
+    sight and only extrapolated, the same release (within two frames and 10 cm)
+    and landing moment; the longer observation wins. Two balls never leave one
+    place at one moment (a sync throw leaves from both hands)."""
     if not scale.px_per_m:
         return flights
     near = 0.1 * scale.px_per_m
-    out: list[Flight] = []
-    for f in sorted(flights, key=lambda f: -f.duration):
-        if any(
+
+    def same(f: Flight, o: Flight) -> bool:
+        if (
             abs(f.t_apex - o.t_apex) < 0.1
             and abs(f.apex_xy[0] - o.apex_xy[0]) < near
             and abs(f.apex_xy[1] - o.apex_xy[1]) < near
-            for o in out
         ):
+            return True
+        return (
+            abs(f.t_throw - o.t_throw) <= 0.07
+            and abs(f.t_catch - o.t_catch) <= 0.15
+            and float(np.hypot(f.throw_xy[0] - o.throw_xy[0], f.throw_xy[1] - o.throw_xy[1])) < near
+        )
+
+    out: list[Flight] = []
+    for f in sorted(flights, key=lambda f: -f.duration):
+        if any(same(f, o) for o in out):
             continue
         out.append(f)
     return sorted(out, key=lambda f: f.t_throw)
@@ -516,6 +528,10 @@ HAND_APART_M = 0.07
 BEAT_RANGE_S = (0.15, 0.8)
 # A rough count (balls seen flying at once plus one in a hand) leans the choice
 # between readings that fit equally (a ball never detected makes 3 look like 330).
+# a reading whose beats miss the clock by more than TIMING_SLACK beats (rms) pays
+# TIMING_WEIGHT per beat: an uneven rhythm (a held 2 taking no time) stays within it
+TIMING_SLACK = 0.3
+TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
@@ -883,6 +899,16 @@ def best_identity_reading(
     return _search_readings(flights, tall, min_sep_px, balls, identity_reading, True)
 
 
+def beat_timing(t: np.ndarray, m: np.ndarray, tau: float) -> float:
+    """How far throws sit from their beats' clock, in beats (rms about a slowly
+    drifting clock). Even rhythm: ~0.0-0.25; beats from hand order alone that
+    put evenly spaced throws on an uneven grid: 0.5 and more."""
+    if len(t) < 4 or len(np.unique(m)) < 3 or tau <= 0:
+        return 0.0
+    c = np.polyfit(m, t, 2 if len(np.unique(m)) > 4 else 1)
+    return float(np.sqrt(np.mean((t - np.polyval(c, m)) ** 2)) / tau)
+
+
 def _search_readings(
     flights: list[Flight],
     idx: list[int],
@@ -896,7 +922,10 @@ def _search_readings(
     best: Reading | None = None
     pos = sides_from_position(flights, idx, min_sep_px)
     sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
+    t = np.array([_t_beat(flights[i]) for i in idx])
     for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=use_identity):
+        # beats that ignore the clock (hand order) must still roughly keep time
+        late = max(0.0, beat_timing(t, np.asarray(m, dtype=float), tau) - TIMING_SLACK)
         # where the hands are visibly apart, each hand owns every other beat
         hand_agree = None
         if pos is not None:
@@ -916,7 +945,7 @@ def _search_readings(
             r.source = name
             r.hand_agree = hand_agree
             r.cross_agree = side_agreement(r, sides)
-            r.score = score_reading(r, balls)
+            r.score = score_reading(r, balls) - TIMING_WEIGHT * late
             if balls_hint is not None and r.balls is not None:
                 r.score -= COUNT_HINT_WEIGHT * abs(r.balls - balls_hint)
             if best is None or r.score > best.score:
