@@ -47,6 +47,7 @@ class BallTrack:
     _fit: tuple = field(default=(0.0, 0.0, 0.0, 0.0, 0.0), repr=False)
     _rise_key: tuple | None = field(default=None, repr=False)
     _rise: int = field(default=0, repr=False)
+    rise_vy: float = field(default=0.0, repr=False)  # y speed when it was last seen rising
 
     def add(self, t: float, det: Detection, frame: int) -> None:
         self.t.append(t)
@@ -98,18 +99,26 @@ class BallTrack:
     def _rising(self, g_px: float) -> int:
         n = len(self.t)
         tl = self.t[-1]
+        tol = max(2.0, 0.6 * self.radius_px)
         for k in (5, 4, 3):
             if n < k or tl - self.t[-k] > 0.07 * (k - 1):
                 continue  # not there, or a gap among them
-            ts = np.asarray(self.t[-k:]) - tl
-            rs = np.asarray(self.y[-k:]) - 0.5 * g_px * ts * ts
-            a = np.stack([ts, np.ones_like(ts)], axis=1)
-            coef, *_ = np.linalg.lstsq(a, rs, rcond=None)
-            if np.max(np.abs(rs - a @ coef)) < max(2.0, 0.6 * self.radius_px):
-                return k if coef[0] < -0.1 * g_px else 0
+            # line through y - g/2 s^2 (closed form: this runs for lost tracks every frame)
+            ts = [ti - tl for ti in self.t[-k:]]
+            rs = [yi - 0.5 * g_px * si * si for yi, si in zip(self.y[-k:], ts, strict=True)]
+            st, sr = sum(ts), sum(rs)
+            det = k * sum(si * si for si in ts) - st * st
+            if det <= 1e-12:
+                continue
+            vy = (k * sum(si * ri for si, ri in zip(ts, rs, strict=True)) - st * sr) / det
+            y0 = (sr - vy * st) / k
+            if max(abs(ri - vy * si - y0) for si, ri in zip(ts, rs, strict=True)) < tol:
+                self.rise_vy = vy
+                return k if vy < -0.1 * g_px else 0
         # two samples only (a ball seen briefly between the hand and the edge)
         if n >= 2 and 0 < tl - self.t[-2] <= 0.07:
-            return 2 if self.velocity()[1] < -0.2 * g_px else 0
+            self.rise_vy = self.velocity()[1]
+            return 2 if self.rise_vy < -0.2 * g_px else 0
         return 0
 
     def predict_fit(self, g_px: float) -> tuple[float, float, float, float, float]:
@@ -274,12 +283,18 @@ class Associator:
         """
         n0 = len(new.t) - 3
         best, best_res = None, None
+        # the young track's mean vertical speed, at the middle of its samples
+        t_mid = 0.5 * (new.t[n0] + new.t[-1])
+        vy_new = (new.y[-1] - new.y[n0]) / max(new.t[-1] - new.t[n0], 1e-3)
         for tr in self.lost:
             gap = new.t[n0] - tr.last_t
             k = tr.rising(self._gravity(tr.radius_px)) if 0 < gap <= self.max_lost_s else 0
             if not k:
                 continue
             g = self._gravity(max(tr.radius_px, new.radius_px))
+            # cheap first: the speed gained since it was last seen is about g times the time
+            if not 0.4 * g <= (vy_new - tr.rise_vy) / (t_mid - tr.last_t) <= 1.6 * g:
+                continue
             ts = np.array(tr.t[-k:] + new.t[n0:]) - tr.last_t
             xs = np.array(tr.x[-k:] + new.x[n0:])
             ys = np.array(tr.y[-k:] + new.y[n0:])

@@ -271,9 +271,7 @@ class DepthSegmenter:
                 continue
             lateral = abs(b.cx - bx) * z_m / self.f
             x, y = (b.cx + c0) * st, (b.cy + r0) * st
-            if lateral > self.cfg.max_lateral_m or not self._ball_like(
-                area, w, h, z_m, slack=1.5
-            ):
+            if lateral > self.cfg.max_lateral_m or not self._ball_like(area, w, h, z_m, slack=1.5):
                 continue
             dup = [o for o in found if abs(o.x - x) + abs(o.y - y) < 2 * o.radius_px]
             if not dup:
