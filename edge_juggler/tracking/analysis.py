@@ -1140,8 +1140,14 @@ def analyse_flights(
     duration_s: float,
     fallback_ball_count: int | None = None,
     identities: bool = False,
+    span: tuple[float, float] | None = None,
 ) -> tuple[dict, list[Event]]:
-    """Summary metrics and events from all flights of a recording."""
+    """Summary metrics and events from all flights of a recording.
+
+    ``span``: first and last frame time; with a clear periodic reading the
+    throw count then includes the throws no flight showed (see
+    ``pattern_throw_count``).
+    """
     hand_level_endpoints(flights, 75 if identities else 90)
     flights = sorted(flights, key=lambda f: f.t_beat if f.t_beat is not None else f.t_throw)
     # drops: a flight that ends far below where balls are usually caught
@@ -1223,6 +1229,11 @@ def analyse_flights(
     events.sort(key=lambda e: (e.t_s, e.type))
 
     n_throws = len(flights)
+    n_total = n_throws
+    if reading is not None and reading.agree >= 0.9 and span is not None:
+        est = pattern_throw_count(flights, reading, span)
+        if est is not None:
+            n_total = est
     n_drops = sum(f.dropped for f in flights)
     n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
     tps = None
@@ -1264,7 +1275,8 @@ def analyse_flights(
     hands = _hand_metrics(flights, scale)
     summary = {
         "ball_count": ball_count,
-        "throws": n_throws,
+        "throws": n_total,
+        "throws_seen": n_throws,
         "catches": n_catches,
         "drops": n_drops,
         "throws_per_second": _round(tps, 3),
@@ -1280,6 +1292,44 @@ def analyse_flights(
         "duration_s": _round(duration_s, 3),
     }
     return summary, events
+
+
+def pattern_throw_count(flights: list[Flight], r: Reading, span: tuple[float, float]) -> int | None:
+    """Throws made while the recording ran, read off a periodic siteswap reading.
+
+    Flights miss throws that never leave the hand (a held 2) or hide among the
+    hands (a quick 1), and those at the very start or end of the recording. The
+    reading's beat clock and pattern count them all: every beat inside the
+    recording whose value is not 0 was a throw. Beats before the first (after
+    the last) seen throw count only when juggling was already (still) going,
+    i.e. the gap to the recording's edge is shorter than the pattern's longest
+    throw. None when the reading has no per-beat line or too few beats.
+    """
+    if not r.unit or not r.line or not r.beats:
+        return None
+    idx = list(r.beats)
+    m = np.array([r.beats[i] for i in idx], dtype=float)
+    t = np.array([_t_beat(flights[i]) for i in idx])
+    if len(np.unique(m)) < 4:
+        return None
+    tau, c0 = (float(v) for v in np.polyfit(m, t, 1))
+    if tau <= 0 or beat_timing(t, m, tau) > TIMING_SLACK:
+        return None  # beats that do not keep time cannot be counted by the clock
+    lo, hi, p = int(m.min()), int(m.max()), len(r.unit)
+    # the rotation of the unit that the seen beats follow
+    rot = max(
+        range(p),
+        key=lambda k: sum(v == r.unit[(j + k) % p] for j, v in enumerate(r.line) if v is not None),
+    )
+    longest = max(r.unit) * tau
+    t0, t1 = span
+    first = lo
+    if t[np.argmin(m)] - t0 <= longest:
+        first = int(np.ceil((t0 - c0) / tau - 1e-9))
+    last = hi
+    if t1 - t[np.argmax(m)] <= longest:
+        last = int(np.floor((t1 - c0) / tau + 1e-9))
+    return sum(1 for b in range(first, last + 1) if r.unit[(b - lo + rot) % p] != 0)
 
 
 def _round(v: float | None, nd: int) -> float | None:

@@ -423,6 +423,7 @@ class Tracker:
             duration_s=duration,
             fallback_ball_count=self._fallback_count(flights),
             identities=bool(self.mot),
+            span=(self.t_first, self.t_last) if self.t_first is not None else None,
         )
         flying = {f.ball for f in flights}
         out_tracks = []
