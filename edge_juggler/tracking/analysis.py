@@ -1150,14 +1150,15 @@ def analyse_flights(
     """
     hand_level_endpoints(flights, 75 if identities else 90)
     flights = sorted(flights, key=lambda f: f.t_beat if f.t_beat is not None else f.t_throw)
-    # drops: a flight that ends far below where balls are usually caught
-    if flights:
-        catch_y = np.median([f.catch_xy[1] for f in flights])
+    # drops: a flight that ends far below the hands. Their level is the low tail of
+    # arc ends, not the median: where arcs are cut short among the hands, the median
+    # end lies well above them and every arc followed into a hand looked dropped.
+    level = hands_level(flights)
+    if level is not None:
         for f in flights:
-            below = scale.metres(f.catch_xy[1] - catch_y, f.z_m)
+            below = scale.metres(f.catch_xy[1] - level, f.z_m)
             if below is not None and below > 0.45:  # the floor, not a low catch
                 f.dropped = True
-    level = hands_level(flights)
     for f in flights:
         # Apex above the release point. The first samples of an arc are usually lost
         # among the hands (the ball is found a few frames after it left the hand), so
