@@ -248,8 +248,10 @@ class Associator:
             seen.append(tr)
         # a young track may be a ball that came back into view: join it to the
         # track it left on if one parabola explains both
-        for k, tr in enumerate(self.active):
-            if tr.last_t != t or len(tr.t) not in (3, 4) or tr.id in self._merge_tried:
+        joined: list[tuple[BallTrack, BallTrack]] = []
+        for tr in seen:
+            n = len(tr.t)
+            if (n != 3 and n != 4) or tr.id in self._merge_tried:
                 continue
             old = self._ballistic_match(tr)
             if old is None:
@@ -267,9 +269,11 @@ class Associator:
                 old.frame.append(tr.frame[i])
             old.radius_px = 0.5 * (old.radius_px + tr.radius_px)
             old.lost_since = None
-            self.active[k] = old
+            self.active[self.active.index(tr)] = old
             del self.all[tr.id]
-            seen = [old if x is tr else x for x in seen]
+            joined.append((tr, old))
+        for tr, old in joined:
+            seen[seen.index(tr)] = old
         return seen
 
     def _ballistic_match(self, new: BallTrack) -> BallTrack | None:
