@@ -184,3 +184,24 @@ def test_rhythm_cv_ignores_one_bad_beat_but_not_an_uneven_rhythm():
     rng = np.random.default_rng(4)
     uneven = 0.33 * (1 + 0.15 * rng.standard_normal(400))
     assert 0.12 < rhythm_cv(uneven) < 0.18
+
+
+@pytest.mark.parametrize("pattern", ["423", "441", "55550", "3"])
+def test_throw_count_includes_unseen_throws(pattern):
+    """Held 2s and 1s are throws too: the beat clock of a clear reading counts them,
+    and throws_seen keeps what flew. 12 s at 3 beats/s = 36 beats from t = 0."""
+    from edge_juggler.siteswap import parse
+
+    tracks = siteswap_tracks(pattern, noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    t_last = max(float(t.t[-1]) for t in tracks)
+    s, _ = analyse_flights(flights, scale, duration_s=t_last, span=(0.0, t_last))
+    ss = parse(pattern)
+    beats = int(round(12.0 * 3))
+    want = sum(1 for b in range(beats) if ss.throws[b % ss.period] != 0 and b / 3 <= t_last)
+    assert abs(s["throws"] - want) <= 1, (s["throws"], want, s["throws_seen"])
+    assert s["throws_seen"] == len(flights)
+    if "2" in pattern:  # the held 2s never flew: they really were missing
+        assert s["throws_seen"] < want - 3
