@@ -205,3 +205,32 @@ def test_throw_count_includes_unseen_throws(pattern):
     assert s["throws_seen"] == len(flights)
     if "2" in pattern:  # the held 2s never flew: they really were missing
         assert s["throws_seen"] < want - 3
+
+
+def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
+    """Arcs lost among the hands end high; the few followed into a hand are no drops.
+    A ball that falls 0.75 m below the hands is one."""
+    from dataclasses import replace
+
+    tracks = siteswap_tracks("3", noise_px=0.5)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)  # 200 px per metre
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, g)], scale),
+        key=lambda f: f.t_throw,
+    )
+    cut = []
+    for k, f in enumerate(flights):
+        if k % 5:  # most arcs: both ends lost 0.5 m above the hands
+            f = replace(
+                f,
+                throw_xy=(f.throw_xy[0], f.throw_xy[1] - 100),
+                catch_xy=(f.catch_xy[0], f.catch_xy[1] - 100),
+            )
+        cut.append(f)
+    s, _ = analyse_flights(cut, scale, duration_s=12.0)
+    assert s["drops"] == 0
+    k = len(cut) // 2
+    cut[k] = replace(cut[k], catch_xy=(cut[k].catch_xy[0], 400.0 + 150))  # hands at y=400
+    s, ev = analyse_flights(cut, scale, duration_s=12.0)
+    assert s["drops"] == 1 and any(e.type == "drop" for e in ev)
