@@ -1231,19 +1231,20 @@ def analyse_flights(
 
     n_throws = len(flights)
     n_total = n_throws
+    clock_rate = None
     if reading is not None and reading.agree >= 0.9 and span is not None:
         est = pattern_throw_count(flights, reading, span)
         if est is not None:
-            n_total = est
+            n_total, clock_rate = est
     n_drops = sum(f.dropped for f in flights)
     n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
     tps = None
     cv = None
     if n_throws >= 3:
         t = np.array([f.t_beat if f.t_beat is not None else f.t_throw for f in flights])
-        span = t[-1] - t[0]
-        if span > 0:
-            tps = float((n_throws - 1) / span)
+        seen_span = t[-1] - t[0]
+        if seen_span > 0:
+            tps = float((n_throws - 1) / seen_span)
         if reading is not None and len(reading.beats) >= 4:
             # the rhythm on the beats of the reading that was chosen
             ks = sorted(reading.beats, key=lambda i: _t_beat(flights[i]))
@@ -1258,6 +1259,8 @@ def analyse_flights(
             ok = dm > 0
             if ok.sum() >= 3:
                 cv = rhythm_cv(dt[ok] / dm[ok])
+    if clock_rate is not None:  # every throw of the pattern, seen or not
+        tps = clock_rate
     heights = [f.height_m for f in flights if f.height_m is not None and not f.dropped]
     ball_count = None
     siteswap = None
@@ -1295,8 +1298,11 @@ def analyse_flights(
     return summary, events
 
 
-def pattern_throw_count(flights: list[Flight], r: Reading, span: tuple[float, float]) -> int | None:
-    """Throws made while the recording ran, read off a periodic siteswap reading.
+def pattern_throw_count(
+    flights: list[Flight], r: Reading, span: tuple[float, float]
+) -> tuple[int, float] | None:
+    """Throws made while the recording ran, and throws per second, read off a
+    periodic siteswap reading.
 
     Flights miss throws that never leave the hand (a held 2) or hide among the
     hands (a quick 1), and those at the very start or end of the recording. The
@@ -1304,7 +1310,8 @@ def pattern_throw_count(flights: list[Flight], r: Reading, span: tuple[float, fl
     recording whose value is not 0 was a throw. Beats before the first (after
     the last) seen throw count only when juggling was already (still) going,
     i.e. the gap to the recording's edge is shorter than the pattern's longest
-    throw. None when the reading has no per-beat line or too few beats.
+    throw. None when the reading has no per-beat line or too few beats, or its
+    beats do not keep time.
     """
     if not r.unit or not r.line or not r.beats:
         return None
@@ -1330,7 +1337,8 @@ def pattern_throw_count(flights: list[Flight], r: Reading, span: tuple[float, fl
     last = hi
     if t1 - t[np.argmax(m)] <= longest:
         last = int(np.floor((t1 - c0) / tau + 1e-9))
-    return sum(1 for b in range(first, last + 1) if r.unit[(b - lo + rot) % p] != 0)
+    count = sum(1 for b in range(first, last + 1) if r.unit[(b - lo + rot) % p] != 0)
+    return count, sum(v != 0 for v in r.unit) / p / tau
 
 
 def _round(v: float | None, nd: int) -> float | None:
