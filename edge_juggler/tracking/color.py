@@ -34,6 +34,7 @@ class ColorRange:
     s_hi: int = 255
     v_hi: int = 255
     moving: bool = False  # white/grey balls: only where the picture changes
+    n: int = 0  # flying blobs it was learned from (0: not known, e.g. set by hand)
 
     @property
     def is_grey(self) -> bool:
@@ -72,23 +73,30 @@ class ColorModel:
         )
 
     def add_new(self, ranges: list[ColorRange]) -> int:
-        """Add the ranges of colours not in the model yet; returns how many were added.
+        """Add the ranges of colours not in the model yet; returns how many changed.
 
         A grey range (every hue, capped saturation: white balls) is new while the
         model has none; a coloured one while no coloured range shares a hue with it.
         A coloured range that counts only where the picture moves is still a
-        colour, not a white ball.
+        colour, not a white ball. A range learned from at least twice the flying
+        blobs of the one colour it overlaps replaces it in place (same colour id):
+        a colour first seen in a few flights can have its hue centre off by more
+        than the range's half-width, and would otherwise never be corrected.
         """
-        added = 0
+        changed = 0
         for rng in ranges:
-            if rng.is_grey:
-                new = not any(r.is_grey for r in self.ranges)
-            else:
-                new = not any(_hue_overlap(rng, r) for r in self.ranges if not r.is_grey)
-            if new:
+            same = [
+                i
+                for i, r in enumerate(self.ranges)
+                if r.is_grey == rng.is_grey and (rng.is_grey or _hue_overlap(rng, r))
+            ]
+            if not same:
                 self.ranges.append(rng)
-                added += 1
-        return added
+                changed += 1
+            elif len(same) == 1 and 0 < self.ranges[same[0]].n <= rng.n / 2:
+                self.ranges[same[0]] = rng
+                changed += 1
+        return changed
 
     @classmethod
     def load(cls, path: str | Path) -> ColorModel:
@@ -209,7 +217,13 @@ class ColorLearner:
             bg = np.median(ring, axis=0)
             rgb_px = small[y : y + h, x : x + w][sel].astype(np.int16)
             far_bg = np.abs(rgb_px - bg).sum(axis=1)
-            core = px[far_bg >= np.percentile(far_bg, 50)]
+            far = far_bg >= np.percentile(far_bg, 50)
+            # a blob that looks like what surrounds it is no ball: the wall a ball
+            # just left (sensor lag, blur trails) changes for two frames and falls
+            # with the ball, which made a coloured wall a "ball colour"
+            if np.abs(np.median(rgb_px[far], axis=0) - bg).sum() < 20:
+                continue
+            core = px[far]
             hue = _circular_median(core[:, 0].astype(np.float64))
             s_core = float(np.median(core[:, 1]))
             v_core = float(np.median(core[:, 2]))
@@ -353,7 +367,7 @@ class ColorLearner:
 
     @staticmethod
     def _fit_windows(
-        run: list[_Cand], window: int, min_len: int
+        run: list[_Cand], window: int, min_len: int, long_window: int = 9
     ) -> list[tuple[float, list[_Cand]]]:
         if len(run) < min_len:
             return []
@@ -375,6 +389,22 @@ class ColorLearner:
             # a fast stretch (a hand's scoop turns over like a parabola too, but
             # over a small height)
             if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 4 * rm:
+                out.append((2.0 * float(py[0]), run[i : i + w]))
+        # a low throw seen from afar rises only a few ball radii: over longer
+        # windows a smaller height suffices, with a tighter fit
+        w = long_window
+        for i in range(0, len(run) - w + 1 if len(run) >= w else 0):
+            ts = t[i : i + w] - t[i]
+            if ts[-1] <= 0:
+                continue
+            ys, xs = y[i : i + w], x[i : i + w]
+            rm = float(np.median(r[i : i + w]))
+            if np.ptp(ys) >= 4 * rm or np.ptp(ys) < 2 * rm:
+                continue  # tall ones are in the short windows already
+            py = np.polyfit(ts, ys, 2)
+            px = np.polyfit(ts, xs, 1)
+            res = np.sqrt(np.mean((ys - np.polyval(py, ts)) ** 2 + (xs - np.polyval(px, ts)) ** 2))
+            if res <= max(1.0, 0.3 * rm):
                 out.append((2.0 * float(py[0]), run[i : i + w]))
         return out
 
@@ -461,6 +491,7 @@ class ColorLearner:
                     h_hi=int(round(hue_c + spread)) % 180,
                     s_lo=int(s_lo),
                     v_lo=int(v_lo),
+                    n=len(cs),
                 )
             )
             sat_of.append(s_ball)
@@ -469,7 +500,9 @@ class ColorLearner:
         # (and wall a grey shadow just uncovered: only bright grey runs count)
         grey_runs = [r for r in grey_runs if len(r[2]) >= 4]
         gcs = [c for _, _, run in grey_runs for c in run if c.val >= 140]
-        if len(grey_runs) >= 3 and len(gcs) >= max(16, 0.04 * total):
+        # (a long run is several flights the association joined)
+        n_grey = sum(max(1, len(run) // 8) for _, _, run in grey_runs)
+        if n_grey >= 3 and len(gcs) >= max(16, 0.04 * total):
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(
@@ -479,6 +512,7 @@ class ColorLearner:
                     v_lo=int(max(self.min_val, 0.85 * float(np.percentile(vals, 20)))),
                     s_hi=int(min(110, float(np.percentile([c.sat for c in gcs], 90)) + 30)),
                     moving=True,
+                    n=len(gcs),
                 )
             )
             sat_of.append(0.0)
@@ -695,7 +729,9 @@ def _merge_overlaps(
                 # predecessor is not in it
                 start = next(h for h in sorted(u) if (h - 1) % 180 not in u)
                 end = (start + len(u) - 1) % 180
-                out[i] = ColorRange(start, end, min(r.s_lo, o.s_lo), min(r.v_lo, o.v_lo))
+                out[i] = ColorRange(
+                    start, end, min(r.s_lo, o.s_lo), min(r.v_lo, o.v_lo), n=r.n + o.n
+                )
                 sats[i] = min(sats[i], sats[j])
                 del out[j], sats[j]
                 merged = True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
+
 from edge_juggler.tracking.color import ColorLearner, ColorModel, ColorRange, _Cand
 
 G = 3000.0  # image gravity, px/s^2
@@ -43,3 +46,47 @@ def test_white_range_joins_a_model_with_a_moving_colour():
     assert model.add_new([white, ColorRange(30, 40, 100, 100), ColorRange(100, 110, 100, 100)]) == 2
     assert model.ranges[1] is white and model.ranges[2].h_lo == 100
     assert model.add_new([ColorRange(0, 179, 0, 150, s_hi=60, moving=True)]) == 0
+
+
+def test_a_colour_learned_from_more_flights_replaces_its_first_guess():
+    first = ColorRange(47, 67, 126, 58, n=6)  # a green centred 10 off from a few blobs
+    model = ColorModel([first, ColorRange(0, 179, 0, 200, s_hi=90, moving=True, n=20)])
+    assert model.add_new([ColorRange(58, 78, 120, 58, n=10)]) == 0  # not twice the blobs
+    assert model.add_new([ColorRange(58, 78, 120, 58, n=30)]) == 1
+    assert model.ranges[0].h_lo == 58 and len(model.ranges) == 2  # same colour id
+    # ranges set by hand (n unknown) are never replaced
+    fixed = ColorModel([ColorRange(47, 67, 126, 58)])
+    assert fixed.add_new([ColorRange(58, 78, 120, 58, n=300)]) == 0
+
+
+def _wall(h: int = 240, w: int = 320) -> np.ndarray:
+    img = np.empty((h, w, 3), np.uint8)
+    img[:] = (190, 215, 205)  # pale cyan wall
+    return img
+
+
+def test_a_moving_blob_that_looks_like_the_wall_is_no_ball():
+    """The wall a ball just left (a lag trail) changes for two frames; it is not a colour."""
+    red = (220, 30, 30)
+    f0, f1, f2 = _wall(), _wall(), _wall()
+    cv2.circle(f0, (100, 120), 9, (205, 122, 118), -1)  # fading trail of the ball
+    cv2.circle(f1, (100, 120), 9, red, -1)
+    cv2.circle(f2, (200, 80), 9, red, -1)  # the ball, now elsewhere
+    learner = ColorLearner()
+    for f in (f0, f1, f2):
+        learner.add(f)
+    assert len(learner.cands) == 1
+    c = learner.cands[0]
+    assert abs(c.x - 200) < 3 and abs(c.y - 80) < 3 and c.sat > 150
+
+
+def test_a_low_arc_seen_from_afar_is_a_flight_over_a_longer_window():
+    # apex at the middle of 9 blobs, 3.3 ball radii high: too low for the 6-blob
+    # windows, a clean parabola over nine
+    run = _arc(9, vy=-0.5 * G * 8 / 30.0, r=8.0)
+    assert 2 * 8.0 <= max(c.y for c in run) - min(c.y for c in run) < 4 * 8.0
+    accs = [a for a, _ in ColorLearner._windows(run)]
+    assert accs and all(abs(a / G - 1.0) < 0.05 for a in accs)
+    # a hand carrying a ball down and up (a scoop) curves the other way
+    scoop = [_Cand(c.frame, c.t, c.x, 800.0 - c.y, c.r, 60, 200, 200, 150, 150) for c in run]
+    assert all(a < 0 for a, _ in ColorLearner._windows(scoop))
