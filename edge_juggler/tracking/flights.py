@@ -88,14 +88,6 @@ def _fit_free(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef, float(np.max(np.abs(res))) if len(res) else 0.0
 
 
-def _line_resid(t: np.ndarray, x: np.ndarray) -> float:
-    if len(t) < 3:
-        return 0.0
-    a = np.stack([t, np.ones_like(t)], axis=1)
-    coef, *_ = np.linalg.lstsq(a, x, rcond=None)
-    return float(np.max(np.abs(x - a @ coef)))
-
-
 def apex_candidates(tr: TrackSamples, max_gap_s: float = 0.15) -> list[int]:
     """Samples that are higher (smaller y) than both neighbours (ties allowed on the right)."""
     t, y = tr.t, tr.xy[:, 1]
@@ -388,7 +380,9 @@ def _segments(tr: TrackSamples, max_gap_s: float) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-def _half(tr: TrackSamples, lo: int, hi: int, end: bool, g_px: float, tol: float, max_gap_s: float):
+def _half(
+    tr: TrackSamples, lo: int, hi: int, end: bool, g_px: float, tol: float, max_gap_s: float
+) -> tuple[int, int, float, float, tuple[float, float, float]] | None:
     """The rising end (``end``) or falling start of a segment as a fixed-gravity arc.
 
     Returns (first index, last index, apex time, apex y, x line coefficients)
