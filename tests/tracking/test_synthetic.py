@@ -44,11 +44,14 @@ def test_ball_count_and_siteswap_on_sample(rows):
 
 
 def test_throw_count_close(rows):
-    close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 0.1 * r["true_throws"]]
-    assert len(close) >= 4, rows  # measured 4/6
+    # throws counted on the reading's beat clock (held 2s and throws at the edges too)
+    close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 1]
+    assert len(close) >= 6, rows  # measured 6/6 within +-1 (was 4/6 within +-10 %)
 
 
 def test_apex_height_with_depth(rows):
     errs = sorted(e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"])
     assert errs, rows
-    assert errs[len(errs) // 2] <= 0.04  # measured 0.034 m (apex above the hands' level)
+    # measured 0.031 m (apex above the hands' level; each apex matched to the true peak
+    # of the ball that was there)
+    assert errs[len(errs) // 2] <= 0.035
