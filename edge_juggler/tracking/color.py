@@ -76,19 +76,21 @@ class ColorModel:
         """Add the ranges of colours not in the model yet; returns how many changed.
 
         A grey range (every hue, capped saturation: white balls) is new while the
-        model has none; a coloured one while no coloured range shares a hue with it.
+        model has none; a coloured one while no coloured range holds its hue centre
+        (an orange ball next to a red range that reaches H 12 is still new).
         A coloured range that counts only where the picture moves is still a
         colour, not a white ball. A range learned from at least twice the flying
-        blobs of the one colour it overlaps replaces it in place (same colour id):
+        blobs of the one colour it falls in replaces it in place (same colour id):
         a colour first seen in a few flights can have its hue centre off by more
         than the range's half-width, and would otherwise never be corrected.
         """
         changed = 0
         for rng in ranges:
+            mid = _hue_centre(rng)
             same = [
                 i
                 for i, r in enumerate(self.ranges)
-                if r.is_grey == rng.is_grey and (rng.is_grey or _hue_overlap(rng, r))
+                if r.is_grey == rng.is_grey and (rng.is_grey or mid in _span(r))
             ]
             if not same:
                 self.ranges.append(rng)
@@ -696,6 +698,10 @@ class ColorLearner:
         keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.6 * rmid]
         radii = [r for c in keep for r in per[c]]
         return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
+
+
+def _hue_centre(r: ColorRange) -> int:
+    return (r.h_lo + ((r.h_hi - r.h_lo) % 180) // 2) % 180
 
 
 def _span(r: ColorRange) -> set[int]:

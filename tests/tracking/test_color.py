@@ -51,12 +51,18 @@ def test_white_range_joins_a_model_with_a_moving_colour():
 def test_a_colour_learned_from_more_flights_replaces_its_first_guess():
     first = ColorRange(47, 67, 126, 58, n=6)  # a green centred 10 off from a few blobs
     model = ColorModel([first, ColorRange(0, 179, 0, 200, s_hi=90, moving=True, n=20)])
-    assert model.add_new([ColorRange(58, 78, 120, 58, n=10)]) == 0  # not twice the blobs
-    assert model.add_new([ColorRange(58, 78, 120, 58, n=30)]) == 1
-    assert model.ranges[0].h_lo == 58 and len(model.ranges) == 2  # same colour id
+    assert model.add_new([ColorRange(54, 74, 120, 58, n=10)]) == 0  # not twice the blobs
+    assert model.add_new([ColorRange(54, 74, 120, 58, n=30)]) == 1
+    assert model.ranges[0].h_lo == 54 and len(model.ranges) == 2  # same colour id
     # ranges set by hand (n unknown) are never replaced
     fixed = ColorModel([ColorRange(47, 67, 126, 58)])
-    assert fixed.add_new([ColorRange(58, 78, 120, 58, n=300)]) == 0
+    assert fixed.add_new([ColorRange(54, 74, 120, 58, n=300)]) == 0
+
+
+def test_an_orange_next_to_a_wide_red_range_is_a_new_colour():
+    model = ColorModel([ColorRange(172, 12, 190, 130, n=66)])
+    assert model.add_new([ColorRange(11, 25, 164, 141, n=12)]) == 1
+    assert len(model.ranges) == 2 and model.ranges[0].h_hi == 12
 
 
 def _wall(h: int = 240, w: int = 320) -> np.ndarray:
