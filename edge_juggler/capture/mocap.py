@@ -50,9 +50,13 @@ def read_qtm_tsv(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict]:
     if start is None:
         raise InputError(f"{path}: no 'Frame' column header; not a Qualisys TSV export")
     cols = lines[start].split("\t")
+    rows = [ln.split("\t") for ln in lines[start + 1 :] if ln.strip()]
+    if rows and len(rows[-1]) < len(cols):
+        rows.pop()  # an export cut short mid-line: keep every whole row before it
     try:
-        rows = [ln.split("\t") for ln in lines[start + 1 :] if ln.strip()]
-        data = np.array([[float(x) if x else 0.0 for x in r[: len(cols)]] for r in rows])
+        # empty trailing cells are absent markers
+        rows = [r[: len(cols)] + [""] * (len(cols) - len(r)) for r in rows]
+        data = np.array([[float(x) if x else 0.0 for x in r] for r in rows])
     except ValueError as exc:
         raise InputError(f"{path}: not a Qualisys TSV export ({exc})") from None
     if data.ndim != 2 or len(data) < 2 or data.shape[1] < 5:

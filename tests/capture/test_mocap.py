@@ -51,3 +51,15 @@ def test_bad_tsv_is_one_clear_error(tmp_path: Path, text: str, needle: str) -> N
     p.write_text(text)
     with pytest.raises(InputError, match=needle):
         MocapSource(p)
+
+
+def test_export_cut_short_keeps_whole_rows(shared_data: Path, tmp_path: Path) -> None:
+    text = (shared_data / MOCAP).read_text()
+    cut = text[: len(text) // 2]
+    cut = cut[: cut.rindex("\n") + 20]  # stop 20 characters into a row
+    p = tmp_path / "cut.tsv"
+    p.write_text(cut)
+    whole = cut[: cut.rindex("\n")].count("\n") - text[: text.index("Frame\t")].count("\n")
+    src = MocapSource(p)
+    assert len(src.t) == whole  # every complete row, the partial one dropped
+    assert len(list(src)) == src.frame_count > 400
