@@ -504,7 +504,7 @@ class ColorLearner:
         gcs = [c for _, _, run in grey_runs for c in run if c.val >= 140]
         # (a long run is several flights the association joined)
         n_grey = sum(max(1, len(run) // 8) for _, _, run in grey_runs)
-        if n_grey >= 3 and len(gcs) >= max(16, 0.04 * total):
+        if n_grey >= 2 and len(gcs) >= max(16, 0.04 * total):
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(
