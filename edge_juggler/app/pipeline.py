@@ -422,10 +422,12 @@ class JugglerBox:
 
     def update(self, track: TrackState | None, frame: Frame) -> tuple[int, int, int, int] | None:
         if track is not None:
-            pts = [(h.x_px, h.y_px) for h in track.hands]
-            pts += [(b.x_px, b.y_px) for b in track.balls]
-            if pts:
-                self._pts.append((frame.t_s, pts))
+            hands = [(h.x_px, h.y_px, -1.0) for h in track.hands]
+            # balls in flight only: a still "ball" is as often a shoe, a knee or the
+            # floor's edge as a ball in a hand (and the hands are there already)
+            fly = [(b.x_px, b.y_px, float(b.id)) for b in track.balls if b.in_flight]
+            if hands or fly:
+                self._pts.append((frame.t_s, hands + fly))
         while self._pts and frame.t_s - self._pts[0][0] > self.window_s:
             self._pts.popleft()
         if not self._pts:
@@ -438,14 +440,6 @@ class JugglerBox:
         return self._box
 
     def _compute(self, frame: Frame) -> tuple[int, int, int, int] | None:
-        xy = np.array([p for _, pts in self._pts for p in pts], dtype=np.float64)
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        if not len(xy):
-            return None
-        xy.sort(axis=0)  # each column on its own: cheaper than np.percentile
-        n = len(xy)
-        lo, hi = (int(0.02 * (n - 1)), int(np.ceil(0.98 * (n - 1)))) if n >= 20 else (0, n - 1)
-        (x0, y0), (x1, y1) = xy[lo], xy[hi]
         img = frame.depth if frame.depth is not None else frame.color
         if img is not None:
             h = img.shape[0]
@@ -453,6 +447,22 @@ class JugglerBox:
             h = frame.intrinsics.height
         else:
             return None
+        pts = np.array([p for _, ps in self._pts for p in ps], dtype=np.float64)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        is_hand = pts[:, 2] < 0
+        if len(np.unique(pts[~is_hand, 2])) >= 2:
+            # balls are caught where the hands are: with several balls flying, a "hand"
+            # well below their flights (a hip or a knee found as the nearest part of a
+            # blob) is not one
+            floor = float(np.percentile(pts[~is_hand, 1], 95)) + 0.1 * h
+            pts = pts[~is_hand | (pts[:, 1] <= floor)]
+        xy = pts[:, :2]
+        if not len(xy):
+            return None
+        xy.sort(axis=0)  # each column on its own: cheaper than np.percentile
+        n = len(xy)
+        lo, hi = (int(0.02 * (n - 1)), int(np.ceil(0.98 * (n - 1)))) if n >= 20 else (0, n - 1)
+        (x0, y0), (x1, y1) = xy[lo], xy[hi]
         side = max(x1 - x0, y1 - y0, self.min_side * h) * self.scale
         cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
         half = 0.5 * side

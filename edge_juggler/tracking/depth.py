@@ -223,7 +223,10 @@ class DepthSegmenter:
             dets.extend(
                 self._holes(d[box], far[box], dets, bx - c0 - gx, c0 + gx, gy, lo, hi, a_lo, a_hi)
             )
-        arms = sorted(arms, key=lambda a: -a[0])[:2]
+        # legs run out of the bottom of the picture (standing on the floor), arms do not:
+        # a leg's nearest point (knee, foot) is no hand
+        bottom = mask.shape[0] - 1
+        arms = sorted((a for a in arms if a[1].y + a[1].h < bottom), key=lambda a: -a[0])[:2]
         hands = self._hands(far, mask, [b for _, b in arms], c0)
         self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m

@@ -192,3 +192,30 @@ def test_offloaded_classifier_drops_oldest_and_reports_errors(capsys):
         "classifier failed at frame 0 (RuntimeError: preprocess exploded)"
         in capsys.readouterr().err
     )
+
+
+def test_juggler_box_ignores_a_hand_found_far_below_the_flights():
+    """Depth 'hands' are the nearest part of a blob; on a hip or a knee that is no hand.
+    With two balls flying, a hand well below every flight does not stretch the box."""
+    from edge_juggler.tracking.types import Ball, Hand, TrackState
+    from tests.app.fakes import ball_position
+
+    frames = list(ParabolaSource(60))
+
+    def state(i: int, hip: bool) -> TrackState:
+        (x, y), (x2, y2) = ball_position(i), ball_position(i + 15)
+        hands = [Hand("left", 30.0, 100.0), Hand("right", 130.0, 100.0)]
+        if hip:
+            hands[1] = Hand("right", 110.0, 118.0)  # every other frame: found on the hip
+        balls = (Ball(1, x, y, True), Ball(2, x2, y2, True), Ball(3, 60.0, 119.0, False))
+        return TrackState(i, i / 30.0, balls=balls, hands=tuple(hands))
+
+    clean, hipped = JugglerBox(scale=1.0), JugglerBox(scale=1.0)
+    for i in range(45):
+        a = clean.update(state(i, False), frames[i])
+        b = hipped.update(state(i, i % 2 == 1), frames[i])
+    assert a is not None and b is not None
+    assert abs(a[3] - b[3]) <= 2 and abs(a[1] - b[1]) <= 2  # same height: hip ignored
+    # hands at y 100, balls up to y 20: the square box spans them, nothing lower (the
+    # still "ball" at y 119, a shoe, is no flight either)
+    assert b[3] <= 112 and b[1] <= 12, b

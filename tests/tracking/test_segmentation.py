@@ -139,3 +139,17 @@ def test_white_ball_learned_and_seen_only_where_it_moves():
             found[k] += any(np.hypot(d.x - x, d.y - y) < 10 for d in dets)
         assert len(dets) <= 3
     assert found[0] >= 0.9 * 30 and found[1] >= 0.7 * 30  # white: not the first two frames
+
+
+def test_depth_hands_are_on_the_arms_not_on_legs_reaching_the_floor():
+    """A juggler stepping forward: the legs are nearer than the forearms and bigger, but
+    they run out of the bottom of the picture; the hands are the forearms' tips."""
+    d = _scene(NFOV, [])
+    (u0, v0), (u1, v1) = NFOV.project(np.array([[-0.2, 0.45, 1.7], [0.2, 1.3, 1.7]]))
+    d[int(v0) :, int(u0) : int(u1)] = 1700  # thighs and shins, 30 cm in front of the torso
+    d[int(v0) :, int((u0 + u1) / 2) - 3 : int((u0 + u1) / 2) + 3] = 2000  # between the legs
+    _, hands, _ = DepthSegmenter(NFOV).process(d)
+    assert len(hands) == 2
+    arm_v = NFOV.project(np.array([[0.0, 0.15, 1.75]]))[0][1]
+    for h in hands:
+        assert abs(h.y_px - arm_v) < 20, hands  # at forearm height, not down the legs
