@@ -303,8 +303,6 @@ class Tracker:
         if self.depth_seg is not None and self.body_z:
             z = max(0.3, float(np.median(self.body_z[-300:])) - 0.3)
             return 9.81 * self.depth_seg.full.fy / z
-        if self.points_intr is not None:
-            return self._depth_gravity(self.samples())
         if self.color_seg is not None and self.color_seg.model.ball_radius_px:
             return 9.81 * self.color_seg.model.ball_radius_px / BALL_RADIUS_M
         return None
