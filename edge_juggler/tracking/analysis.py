@@ -518,7 +518,10 @@ def gap_sequence(flights: list[Flight]) -> list[int]:
 # the beat (the dwell, about 1-1.5 beats: Juggling Lab uses 1.3).
 
 DWELL_PRIOR = 1.25  # beats a hand holds a ball before throwing it again (typical)
-DWELL_RANGE = (0.2, 1.95)  # async: a hand must throw before its next catch, 2 beats on
+# async: a hand must throw before its next catch, 2 beats on; flights are measured
+# between the arcs' crossings of the hands' level, which sits a little above the
+# real release where arcs are lost among the hands, so the apparent dwell runs longer
+DWELL_RANGE = (0.2, 2.6)
 # Cascades throw from near the middle: the two hands' throw points are only
 # 8-20 cm apart in the real recordings; one hand's own throws scatter ~5 cm.
 HAND_APART_M = 0.07
@@ -535,7 +538,7 @@ TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
-DWELLS = np.arange(0.3, 1.95, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
+DWELLS = np.arange(0.3, 2.65, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
 
 
 @dataclass
