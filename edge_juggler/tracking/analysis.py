@@ -1235,7 +1235,7 @@ def analyse_flights(
     n_throws = len(flights)
     n_total = n_throws
     clock_rate = None
-    if reading is not None and reading.agree >= 0.9 and span is not None:
+    if reading is not None and reading.agree >= 0.8 and span is not None:
         est = pattern_throw_count(flights, reading, span)
         if est is not None:
             n_total, clock_rate = est
