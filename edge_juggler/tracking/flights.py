@@ -344,12 +344,7 @@ def _arc(
     rise = float(y_rel - y_apex)
     if rise < min_rise_px and float(tr.xy[hi, 1] - y_apex) < min_rise_px:
         return None
-    z_m = None
-    if tr.z is not None:
-        zz = tr.z[lo : hi + 1]
-        zz = zz[np.isfinite(zz)]
-        if len(zz):
-            z_m = float(np.median(zz))
+    z_m = _median_z([(tr, lo, hi)])
     f_apex = int(tr.frame[min(range(lo, hi + 1), key=lambda k: abs(tr.t[k] - t0 - s_apex))])
     return Flight(
         ball=tr.id,
@@ -370,6 +365,14 @@ def _arc(
         # still in the air when the recording stopped (not a catch)
         open_end=hi == len(tr) - 1 and (t_end is None or tr.t[hi] >= t_end - 0.1),
     )
+
+
+def _median_z(pieces: list[tuple[TrackSamples, int, int]]) -> float | None:
+    """Median measured depth (metres) over samples lo..hi of each track; None without any."""
+    zs = [tr.z[lo : hi + 1] for tr, lo, hi in pieces if tr.z is not None]
+    z = np.concatenate(zs) if zs else np.array([])
+    z = z[np.isfinite(z)]
+    return float(np.median(z)) if z.size else None
 
 
 def _segments(tr: TrackSamples, max_gap_s: float) -> list[tuple[int, int]]:
@@ -436,7 +439,7 @@ def stitch_hidden_apexes(
     tol = max(min_tol_px, tol_m * px_per_m)
     covered = {tr.id: np.zeros(len(tr), dtype=bool) for tr in tracks}
     for f in flights:
-        if f.ball in covered and not f.extra.get("stitched"):
+        if f.ball in covered:
             covered[f.ball][f.i0 : f.i1 + 1] = True
     ends, starts = [], []
     for tr in tracks:
@@ -482,12 +485,6 @@ def stitch_hidden_apexes(
         used_s.add(si)
         ta, a0, a1 = ends[ei][:3]
         tb, b0, b1 = starts[si][:3]
-        zz = np.concatenate(
-            [z for z in (ta.z[a0 : a1 + 1] if ta.z is not None else None,
-                         tb.z[b0 : b1 + 1] if tb.z is not None else None) if z is not None]
-            or [np.array([np.nan])]
-        )  # fmt: skip
-        zz = zz[np.isfinite(zz)]
         y_rel = float(ta.xy[a0, 1])
         out.append(
             Flight(
@@ -502,7 +499,7 @@ def stitch_hidden_apexes(
                 apex_xy=(float(x_ap), float(y_ap)),
                 accel_px=g_px,
                 rise_px=float(y_rel - y_ap),
-                z_m=float(np.median(zz)) if zz.size else None,
+                z_m=_median_z([(ta, a0, a1), (tb, b0, b1)]),
                 frame_throw=int(ta.frame[a0]),
                 frame_catch=int(tb.frame[b1]),
                 frame_apex=int(round(0.5 * (ta.frame[a1] + tb.frame[b0]))),
