@@ -536,6 +536,7 @@ BEAT_RANGE_S = (0.15, 0.8)
 TIMING_SLACK = 0.3
 TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
+CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
 DWELLS = np.arange(0.3, 2.65, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
@@ -1235,7 +1236,7 @@ def analyse_flights(
     n_throws = len(flights)
     n_total = n_throws
     clock_rate = None
-    if reading is not None and reading.agree >= 0.8 and span is not None:
+    if reading is not None and reading.agree >= 0.6 and span is not None:
         est = pattern_throw_count(flights, reading, span)
         if est is not None:
             n_total, clock_rate = est
@@ -1313,24 +1314,50 @@ def pattern_throw_count(
     recording whose value is not 0 was a throw. Beats before the first (after
     the last) seen throw count only when juggling was already (still) going,
     i.e. the gap to the recording's edge is shorter than the pattern's longest
-    throw. None when the reading has no per-beat line or too few beats, or its
-    beats do not keep time.
+    throw. None when the reading has no per-beat line or too few beats, or
+    neither its beats nor a steady clock at its period keep time.
     """
     if not r.unit or not r.line or not r.beats:
         return None
-    idx = list(r.beats)
-    m = np.array([r.beats[i] for i in idx], dtype=float)
+    idx = sorted(r.beats, key=lambda i: _t_beat(flights[i]))
     t = np.array([_t_beat(flights[i]) for i in idx])
+    m = np.array([r.beats[i] for i in idx], dtype=float)
+    p = len(r.unit)
+    line = {int(b): v for b, v in zip(range(int(m.min()), int(m.max()) + 1), r.line, strict=False)}
     if len(np.unique(m)) < 4:
         return None
     tau, c0 = (float(v) for v in np.polyfit(m, t, 1))
     if tau <= 0 or beat_timing(t, m, tau) > TIMING_SLACK:
-        return None  # beats that do not keep time cannot be counted by the clock
-    lo, hi, p = int(m.min()), int(m.max()), len(r.unit)
+        # The reading's beats (from hand order or travel) do not keep time, yet its
+        # unit may be right (a cascade reads 3 on any beats). Count on a steady clock
+        # at the reading's period instead when the seen values follow the unit there.
+        # (a stray flight shares a beat here instead of pushing its neighbours along)
+        tau, c0 = r.tau, float(t[0])
+        d = np.diff(t)
+        for _ in range(2):  # the period from the gaps, each a whole number of beats
+            k = np.round(d / tau)
+            ok = k >= 1
+            if ok.sum() >= 3:
+                tau = float(np.median(d[ok] / k[ok]))
+        for _ in range(3):
+            m = np.round((t - c0) / tau)
+            if len(np.unique(m)) < 4:
+                return None
+            tau, c0 = (float(v) for v in np.polyfit(m, t, 1))
+        if tau <= 0 or beat_timing(t, m, tau) > TIMING_SLACK:
+            return None
+        seen = [(int(b), r.values[i]) for i, b in zip(idx, m, strict=True) if i in r.values]
+        line = dict(seen)
+        best = max(
+            sum(v == r.unit[(b + k) % p] for b, v in seen) / max(len(seen), 1) for k in range(p)
+        )
+        if best < CLOCK_COUNT_AGREE:
+            return None
+    lo, hi = int(m.min()), int(m.max())
     # the rotation of the unit that the seen beats follow
     rot = max(
         range(p),
-        key=lambda k: sum(v == r.unit[(j + k) % p] for j, v in enumerate(r.line) if v is not None),
+        key=lambda k: sum(v == r.unit[(b - lo + k) % p] for b, v in line.items() if v is not None),
     )
     longest = max(r.unit) * tau
     t0, t1 = span

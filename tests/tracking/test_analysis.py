@@ -207,6 +207,37 @@ def test_throw_count_includes_unseen_throws(pattern):
         assert s["throws_seen"] < want - 3
 
 
+def test_throw_count_falls_back_to_a_steady_clock_when_the_readings_beats_do_not():
+    """A cascade reads 3 on beats from hand order even where those beats jumped
+    (a stray flight); the count then comes from a clock at the reading's period,
+    but only when the seen values follow the unit on that clock."""
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    tracks = siteswap_tracks("3", noise_px=0.5)
+    g = estimate_gravity_px(tracks)
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, g)], Scale(g)),
+        key=lambda f: f.t_throw,
+    )
+    n = len(flights)
+    t_last = max(float(t.t[-1]) for t in tracks)
+    beats = {i: i + (3 if i >= n // 2 else 0) for i in range(n)}  # a 3-beat jump midway
+    line = [3 if b in beats.values() else None for b in range(max(beats.values()) + 1)]
+
+    def reading(values: dict) -> Reading:
+        r = Reading((3,), 0.9, 1 / 3.2, 1.3, beats, values)  # period read 4 % short
+        r.line = line
+        return r
+
+    got = pattern_throw_count(flights, reading({i: 3 for i in range(n)}), (0.0, t_last))
+    assert got is not None
+    assert abs(got[0] - n) <= 1, (got, n)
+    assert abs(got[1] - 3.0) < 0.05  # throws per second at 3 beats/s
+    # values that do not repeat on the clock (a 5 on every third beat) are no cascade
+    odd = {i: 5 if i % 3 == 0 else 3 for i in range(n)}
+    assert pattern_throw_count(flights, reading(odd), (0.0, t_last)) is None
+
+
 def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
     """Arcs lost among the hands end high; the few followed into a hand are no drops.
     A ball that falls 0.75 m below the hands is one."""
