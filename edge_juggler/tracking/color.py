@@ -310,8 +310,91 @@ class ColorLearner:
                 balls[i] = {}
                 flying.append(short)
                 self._short.append(short)
+        # a ball thrown out of the top of the picture: its way up and its way down
+        # are two runs that one parabola of gravity g joins over the unseen gap
+        for i, j, cs in self._out_of_top(runs, set(balls), g):
+            balls[i] = balls[j] = {}
+            flying.append(cs)
         others = [run for i, run in enumerate(runs) if i not in balls]
         return flying, others
+
+    @staticmethod
+    def _out_of_top(
+        runs: list[list[_Cand]], taken: set[int], g: float
+    ) -> list[tuple[int, int, list[_Cand]]]:
+        """(up run, down run, blobs) of flights that left the picture through its top.
+
+        A high throw seen at video rates shows a few blobs on its way up and a few
+        on its way down. Each side must be fast enough to reach the top (v^2 >= 2 g y
+        at its last or first blob), and the two must fit one parabola whose apex lies
+        above the picture: its curvature within a factor 1.5 of image gravity g (far
+        outside the picture a tilted camera's projection bends the arc) and little
+        off it, up and down alike, over the gap the ball spent out of sight.
+        """
+
+        def ends(run: list[_Cand], up: bool) -> list[_Cand]:
+            cs = [c for c in run if not c.edge]
+            cs = cs[-4:] if up else cs[:4]
+            if len(cs) < 2 or cs[-1].t <= cs[0].t:
+                return []
+            a, b = (cs[-2], cs[-1]) if up else (cs[0], cs[1])
+            vy = (b.y - a.y) / max(b.t - a.t, 1e-6)
+            if (vy >= 0) if up else (vy <= 0):
+                return []
+            # fast enough to reach y = 0 against gravity
+            return cs if vy * vy >= 2.0 * g * max(b.y if up else a.y, 0.0) else []
+
+        def hue(cs: list[_Cand]) -> float:
+            # area-weighted: a speck the association picked up does not pull it
+            ang = np.array([c.hue for c in cs]) * (np.pi / 90.0)
+            w = np.array([c.r * c.r for c in cs])
+            return float(
+                np.arctan2((w * np.sin(ang)).sum(), (w * np.cos(ang)).sum()) * 90.0 / np.pi
+            )
+
+        def arc(cs: list[_Cand]) -> float | None:
+            ts = np.array([c.t for c in cs]) - cs[0].t
+            ys = np.array([c.y for c in cs])
+            xs = np.array([c.x for c in cs])
+            py = np.polyfit(ts, ys, 2)
+            if not 0.67 * g <= 2.0 * py[0] <= 1.5 * g:
+                return None
+            ey = ys - np.polyval(py, ts)
+            ex = xs - np.polyval(np.polyfit(ts, xs, 1), ts)
+            res = float(np.sqrt(np.mean(ey**2 + ex**2)))
+            rm = float(np.median([c.r for c in cs]))
+            apex = py[2] - py[1] ** 2 / (4.0 * py[0])
+            return res if res <= max(2.0, 0.5 * rm) and apex < 0 else None
+
+        sides = [(i, ends(r, True), ends(r, False)) for i, r in enumerate(runs) if i not in taken]
+        ups = [(i, u, hue(u)) for i, u, _ in sides if u]
+        downs = [(i, d, hue(d)) for i, _, d in sides if d]
+        out = []
+        used: set[int] = set()
+        for i, a, h_a in ups:
+            best: tuple[float, int, list[_Cand]] | None = None
+            for j, b, h_b in downs:
+                if j in used or j == i or b[0].t <= a[-1].t:
+                    continue
+                if abs(((h_b - h_a + 90) % 180) - 90) > 9:
+                    continue
+                # one stray blob the association took may go, from a side of 3 or more
+                tries = (
+                    [a + b]
+                    + [a[:k] + a[k + 1 :] + b for k in range(len(a)) if len(a) >= 3]
+                    + [a + b[:k] + b[k + 1 :] for k in range(len(b)) if len(b) >= 3]
+                )
+                fits = [(res, cs) for cs in tries[:1] if (res := arc(cs)) is not None] or [
+                    (res, cs) for cs in tries[1:] if (res := arc(cs)) is not None
+                ]
+                if fits:
+                    res, cs = min(fits, key=lambda f: f[0])
+                    if best is None or res < best[0]:
+                        best = (res, j, cs)
+            if best is not None:
+                used.add(best[1])
+                out.append((i, best[1], best[2]))
+        return out
 
     @staticmethod
     def _fixed_g(run: list[_Cand], g: float, n: int = 4) -> list[_Cand]:

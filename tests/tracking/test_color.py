@@ -96,3 +96,28 @@ def test_a_low_arc_seen_from_afar_is_a_flight_over_a_longer_window():
     # a hand carrying a ball down and up (a scoop) curves the other way
     scoop = [_Cand(c.frame, c.t, c.x, 800.0 - c.y, c.r, 60, 200, 200, 150, 150) for c in run]
     assert all(a < 0 for a, _ in ColorLearner._windows(scoop))
+
+
+def _high(ts: list[float], hue: float = 60.0, shift: float = 0.0) -> list[_Cand]:
+    """Blobs of a throw that leaves the top of the picture (apex at y = -660)."""
+    out = []
+    for t in ts:
+        y = 300.0 - 2400.0 * (t - shift) + 0.5 * G * (t - shift) ** 2
+        out.append(_Cand(int(round(t * 30)), t, 300.0 + 40.0 * t, y, 8.0, hue, 200, 200, 150, 150))
+    return out
+
+
+def test_a_throw_out_of_the_top_joins_its_way_up_and_down():
+    up = _high([0.0, 1 / 30, 2 / 30, 3 / 30])
+    down = _high([1.5, 1.5 + 1 / 30, 1.5 + 2 / 30])
+    pairs = ColorLearner._out_of_top([up, down], set(), G)
+    assert [(i, j, len(cs)) for i, j, cs in pairs] == [(0, 1, 7)]
+    # back far too early for that speed (1.75 g), or another colour: two things
+    early = _high([0.9, 0.9 + 1 / 30, 0.9 + 2 / 30], shift=-0.6)
+    assert ColorLearner._out_of_top([up, early], set(), G) == []
+    assert ColorLearner._out_of_top([up, _high([1.5, 1.533, 1.567], hue=100.0)], set(), G) == []
+    # a hand rising slowly at y 300 cannot reach the top
+    slow = [
+        _Cand(k, k / 30, 300.0, 300.0 - 10.0 * k, 8.0, 60, 200, 200, 150, 150) for k in range(4)
+    ]
+    assert ColorLearner._out_of_top([slow, down], set(), G) == []
