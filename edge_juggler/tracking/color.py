@@ -333,8 +333,18 @@ class ColorLearner:
         """
 
         def ends(run: list[_Cand], up: bool) -> list[_Cand]:
-            cs = [c for c in run if not c.edge]
-            cs = cs[-4:] if up else cs[:4]
+            seq = [c for c in run if not c.edge]
+            seq = seq[::-1] if up else seq
+            # the ball's own blobs: the association may go on to a speck or a hand,
+            # and a ball's blob does not halve or double in size, nor change its hue,
+            # from frame to frame
+            cs = seq[:1]
+            for c in seq[1:4]:
+                dh = abs(((c.hue - cs[-1].hue + 90) % 180) - 90)
+                if not 0.5 <= c.r / cs[-1].r <= 2.0 or dh > 15:
+                    break
+                cs.append(c)
+            cs = cs[::-1] if up else cs
             if len(cs) < 2 or cs[-1].t <= cs[0].t:
                 return []
             a, b = (cs[-2], cs[-1]) if up else (cs[0], cs[1])

@@ -121,3 +121,14 @@ def test_a_throw_out_of_the_top_joins_its_way_up_and_down():
         _Cand(k, k / 30, 300.0, 300.0 - 10.0 * k, 8.0, 60, 200, 200, 150, 150) for k in range(4)
     ]
     assert ColorLearner._out_of_top([slow, down], set(), G) == []
+
+
+def test_a_way_down_is_cut_where_the_association_went_on_to_specks():
+    up = _high([0.0, 1 / 30, 2 / 30, 3 / 30])
+    down = _high([1.5, 1.5 + 1 / 30])
+    down += [
+        _Cand(47, 1.5 + 2 / 30, 100.0, 380.0, 2.0, 60, 120, 120, 90, 90),
+        _Cand(48, 1.6, 420.0, 250.0, 2.5, 60, 120, 120, 90, 90),
+    ]
+    pairs = ColorLearner._out_of_top([up, down], set(), G)
+    assert [(i, j, len(cs)) for i, j, cs in pairs] == [(0, 1, 6)]
