@@ -597,7 +597,11 @@ class ColorLearner:
         gcs = [c for _, _, run in grey_runs for c in run if c.val >= 140]
         # (a long run is several flights the association joined)
         n_grey = sum(max(1, len(run) // 8) for _, _, run in grey_runs)
-        if n_grey >= 2 and len(gcs) >= max(16, 0.04 * total):
+        # or two flights' worth of bright blobs in whole parabola windows (6 blobs
+        # each; 4-blob stretches of specks fall with gravity too, on a coloured ball)
+        whole = [c for _, _, run in grey_runs if id(run) not in short for c in run if c.val >= 140]
+        enough = len(gcs) >= max(16, 0.04 * total) or len(whole) >= max(12, 0.04 * total)
+        if n_grey >= 2 and enough:
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(

@@ -132,3 +132,20 @@ def test_a_way_down_is_cut_where_the_association_went_on_to_specks():
     ]
     pairs = ColorLearner._out_of_top([up, down], set(), G)
     assert [(i, j, len(cs)) for i, j, cs in pairs] == [(0, 1, 6)]
+
+
+def _grey(run: list[_Cand]) -> list[_Cand]:
+    return [_Cand(c.frame, c.t, c.x, c.y, c.r, 0, 20, 200, 10, 180) for c in run]
+
+
+def test_two_whole_grey_flights_make_a_white_ball():
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    colour = [_arc(6) for _ in range(3)]
+    model = learner._flight_model([*colour, _grey(_arc(6)), _grey(_arc(6))], [])
+    assert [r.is_grey for r in model.ranges] == [False, True]
+    # as many bright grey blobs in 4-blob stretches (specks falling on a coloured ball
+    # fit gravity too) are no white ball
+    learner._short = [_grey(_arc(4)) for _ in range(3)]
+    model = learner._flight_model([*colour, *learner._short], [])
+    assert [r.is_grey for r in model.ranges] == [False]
