@@ -514,14 +514,21 @@ class ColorLearner:
 
     def _flight_model(self, balls: list[list[_Cand]], others: list[list[_Cand]]) -> ColorModel:
         runs = []
+        short_ids = {id(r) for r in self._short}
         for run in balls:
-            runs.append(
-                (
-                    _circular_median(np.array([c.hue for c in run])),
-                    float(np.median([c.sat for c in run])),
-                    run,
+            sat = float(np.median([c.sat for c in run]))
+            # where two balls cross the association may go on with the other one: a
+            # flight whose hue jumps is split there, so each part joins its own
+            # colour (a mixed flight's mean hue is neither ball's)
+            parts = [run] if sat < 60 or id(run) in short_ids else _hue_parts(run)
+            for part in parts:
+                runs.append(
+                    (
+                        _circular_median(np.array([c.hue for c in part])),
+                        float(np.median([c.sat for c in part])),
+                        part,
+                    )
                 )
-            )
         ranges: list[ColorRange] = []
         grey_runs = [r for r in runs if r[1] < 60]
         runs = sorted((r for r in runs if r[1] >= 60), key=lambda r: -len(r[2]))
@@ -861,6 +868,17 @@ def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
         return set(range(r.h_lo, 180)) | set(range(0, r.h_hi + 1))
 
     return bool(span(a) & span(b))
+
+
+def _hue_parts(run: list[_Cand], jump: float = 9.0) -> list[list[_Cand]]:
+    """A run cut where the hue jumps by more than ``jump`` between two saturated blobs."""
+    parts = [[run[0]]]
+    for a, b in zip(run, run[1:], strict=False):
+        if min(a.sat, b.sat) >= 60 and abs(((b.hue - a.hue + 90) % 180) - 90) > jump:
+            parts.append([b])
+        else:
+            parts[-1].append(b)
+    return parts
 
 
 def _circular_median(h: np.ndarray) -> float:

@@ -149,3 +149,16 @@ def test_two_whole_grey_flights_make_a_white_ball():
     learner._short = [_grey(_arc(4)) for _ in range(3)]
     model = learner._flight_model([*colour, *learner._short], [])
     assert [r.is_grey for r in model.ranges] == [False]
+
+
+def test_a_flight_the_association_carried_on_to_another_ball_is_split_by_hue():
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    run = _arc(16)
+    mixed = [  # an orange ball, then (the balls crossed) a green one
+        _Cand(c.frame, c.t, c.x, c.y, c.r, 15.0 if i < 8 else 67.0, 220, 230, 180, 180)
+        for i, c in enumerate(run)
+    ]
+    model = learner._flight_model([mixed], [])
+    centres = sorted((r.h_lo + (r.h_hi - r.h_lo) % 180 // 2) % 180 for r in model.ranges)
+    assert centres == [15, 67]  # not one range at the mixed mean hue (H 41)
