@@ -515,12 +515,17 @@ class ColorLearner:
     def _flight_model(self, balls: list[list[_Cand]], others: list[list[_Cand]]) -> ColorModel:
         runs = []
         short_ids = {id(r) for r in self._short}
+        frags: set[int] = set()
         for run in balls:
             sat = float(np.median([c.sat for c in run]))
             # where two balls cross the association may go on with the other one: a
             # flight whose hue jumps is split there, so each part joins its own
             # colour (a mixed flight's mean hue is neither ball's)
             parts = [run] if sat < 60 or id(run) in short_ids else _hue_parts(run)
+            # a blob or two of a mixed hue (where two balls overlap) may join a
+            # colour but not start one
+            if len(parts) > 1:
+                frags.update(id(p) for p in parts if len(p) < 3)
             for part in parts:
                 runs.append(
                     (
@@ -541,7 +546,8 @@ class ColorLearner:
                     cl[0] = _circular_median(np.array([c.hue for r in cl[1] for c in r]))
                     break
             else:
-                clusters.append([h, [run]])
+                if id(run) not in frags:
+                    clusters.append([h, [run]])
         total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
         short = {id(r) for r in self._short}
         for _h, members in clusters:

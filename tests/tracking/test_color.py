@@ -162,3 +162,15 @@ def test_a_flight_the_association_carried_on_to_another_ball_is_split_by_hue():
     model = learner._flight_model([mixed], [])
     centres = sorted((r.h_lo + (r.h_hi - r.h_lo) % 180 // 2) % 180 for r in model.ranges)
     assert centres == [15, 67]  # not one range at the mixed mean hue (H 41)
+
+
+def test_a_blob_of_mixed_hue_where_balls_overlap_starts_no_colour():
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    red = [  # a red ball that passed in front of a blue one twice (H 140: both mixed)
+        _Cand(c.frame, c.t, c.x, c.y, c.r, 140.0 if i in (3, 11) else 0.0, 210, 230, 180, 180)
+        for i, c in enumerate(_arc(16))
+    ]
+    blue = [_Cand(c.frame, c.t, c.x, c.y, c.r, 112, 210, 230, 180, 180) for c in _arc(16)]
+    model = learner._flight_model([red, blue, [*red], [*blue]], [])
+    assert len(model.ranges) == 2
