@@ -536,6 +536,7 @@ BEAT_RANGE_S = (0.15, 0.8)
 TIMING_SLACK = 0.3
 TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
+OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
@@ -827,7 +828,15 @@ def score_reading(r: Reading, balls: int | None) -> float:
     hand += 0.0 if r.cross_agree is None else 1.0 - r.cross_agree
     # Occam: a finer beat always fits, at the price of empty beats (zeros)
     empty = r.unit.count(0) / len(r.unit)
-    return r.agree - 0.3 * abs(r.dwell - DWELL_PRIOR) - 0.5 * r.unexplained - hand - 0.2 * empty
+    longer = OCCAM_PER_BEAT * (len(r.unit) - 1)
+    return (
+        r.agree
+        - 0.3 * abs(r.dwell - DWELL_PRIOR)
+        - 0.5 * r.unexplained
+        - hand
+        - 0.2 * empty
+        - longer
+    )
 
 
 def beat_candidates(

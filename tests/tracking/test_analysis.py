@@ -265,3 +265,19 @@ def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
     cut[k] = replace(cut[k], catch_xy=(cut[k].catch_xy[0], 400.0 + 150))  # hands at y=400
     s, ev = analyse_flights(cut, scale, duration_s=12.0)
     assert s["drops"] == 1 and any(e.type == "drop" for e in ev)
+
+
+def test_a_shorter_unit_wins_between_readings_that_explain_the_flights_as_well():
+    """71 and 7162 agree with the same flights about as well (a few 1s read as 6 and
+    2); the simpler pattern is the better reading (71_70 webcam read 7162 by 0.003)."""
+    from edge_juggler.tracking.analysis import Reading, score_reading
+
+    def reading(unit: tuple[int, ...], agree: float) -> Reading:
+        r = Reading(unit, agree, 0.2, 1.25, {}, {})
+        r.hand_agree, r.cross_agree = 1.0, 0.83
+        return r
+
+    short, long_ = reading((7, 1), 0.67), reading((7, 1, 6, 2), 0.68)
+    assert score_reading(short, None) > score_reading(long_, None)
+    # a clearly better longer unit still wins
+    assert score_reading(reading((7, 1, 6, 2), 0.9), None) > score_reading(short, None)
