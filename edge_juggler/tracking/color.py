@@ -280,18 +280,9 @@ class ColorLearner:
         wins = [(i, a, cs) for i, run in enumerate(runs) for a, cs in self._windows(run)]
         if not wins:
             return [], runs
-        # gravity in the image: the acceleration most windows agree on, near what the
-        # balls' size says (9.81 m/s^2 at 34 mm per ball radius; blobs seen moving
-        # are often crescents, so the prior is loose)
-        r = float(np.median([c.r for _, _, cs in wins for c in cs]))
-        prior = 9.81 * r / 0.034
-        accs = np.array([a for _, a, _ in wins])
-        cands = accs[(accs >= 0.5 * prior) & (accs <= 3.0 * prior)]
-        if cands.size == 0:
+        g = self._gravity([(a, cs) for _, a, cs in wins])
+        if g is None:
             return [], runs
-        score = [int(np.count_nonzero(np.abs(accs / g - 1.0) <= 0.3)) for g in cands]
-        best = cands[int(np.argmax(score))]
-        g = float(np.median(accs[np.abs(accs / best - 1.0) <= 0.3]))
         # free flight: the windows near that gravity; their blobs carry the ball colours
         balls: dict[int, dict[int, _Cand]] = {}
         for i, a, cs in wins:
@@ -317,6 +308,29 @@ class ColorLearner:
             flying.append(cs)
         others = [run for i, run in enumerate(runs) if i not in balls]
         return flying, others
+
+    @staticmethod
+    def _gravity(wins: list[tuple[float, list[_Cand]]]) -> float | None:
+        """Image gravity (px/s^2): the acceleration the parabola windows agree on.
+
+        Each window is held to what its own blobs' size says (9.81 m/s^2 at 34 mm
+        per ball radius; blobs seen moving are often crescents, so loosely: 0.5-3x):
+        moving texture on a shirt also "falls", but it is not a ball's size. The
+        vote is weighted by the height each window falls through: a ball's arcs
+        fall far, a wobble of specks little (a single ball before a patterned
+        shirt: a dozen speck windows outvoted its nine).
+        """
+        prior = np.array([9.81 * float(np.median([c.r for c in cs])) / 0.034 for _, cs in wins])
+        span = np.array([float(np.ptp([c.y for c in cs])) for _, cs in wins])
+        accs = np.array([a for a, _ in wins])
+        cands = accs[(accs >= 0.5 * prior) & (accs <= 3.0 * prior)]
+        if cands.size == 0:
+            return None
+        fits = [
+            (0.5 * prior <= g) & (g <= 3.0 * prior) & (np.abs(accs / g - 1.0) <= 0.3) for g in cands
+        ]
+        best = cands[int(np.argmax([float(span[f].sum()) for f in fits]))]
+        return float(np.median(accs[np.abs(accs / best - 1.0) <= 0.3]))
 
     @staticmethod
     def _out_of_top(

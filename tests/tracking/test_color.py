@@ -174,3 +174,19 @@ def test_a_blob_of_mixed_hue_where_balls_overlap_starts_no_colour():
     blue = [_Cand(c.frame, c.t, c.x, c.y, c.r, 112, 210, 230, 180, 180) for c in _arc(16)]
     model = learner._flight_model([red, blue, [*red], [*blue]], [])
     assert len(model.ranges) == 2
+
+
+def _win(acc: float, r: float, span: float) -> tuple[float, list[_Cand]]:
+    ys = np.linspace(0.0, span, 6)
+    return acc, [
+        _Cand(k, k / 30, 300.0, 200.0 + y, r, 30, 200, 200, 150, 150) for k, y in enumerate(ys)
+    ]
+
+
+def test_gravity_is_the_balls_not_that_of_many_falling_specks():
+    # one ball (radius 26 px: its size says ~7500 px/s^2) before a patterned shirt
+    # whose specks (radius 2.5) make more, but short, windows near 900 px/s^2
+    ball = [_win(a, 26.0, 130.0) for a in (7700, 8000, 7900, 8200, 7750, 8100, 6000, 7800, 8300)]
+    specks = [_win(900.0 * (1 + 0.02 * k), 2.5, 20.0) for k in range(-6, 7)]
+    g = ColorLearner._gravity(ball + specks)
+    assert g is not None and 7500 <= g <= 8300
