@@ -564,9 +564,16 @@ class ColorLearner:
                     clusters.append([h, [run]])
         total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
         short = {id(r) for r in self._short}
+        # balls of one set share a size: the colour seen in the most flying blobs
+        # is surely a ball; a "colour" whose blobs are all specks beside it is
+        # shirt texture bobbing with the body (r 2.3 beside balls of r 6)
+        big = max(clusters, key=lambda cl: sum(len(r) for r in cl[1]), default=None)
+        r_ref = float(np.median([c.r for r in big[1] for c in r])) if big else 0.0
         for _h, members in clusters:
             cs = [c for run in members for c in run]
             if len(cs) < max(4, 0.03 * total):
+                continue
+            if float(np.median([c.r for c in cs])) < 0.5 * r_ref:
                 continue
             if sum(id(r) in short for r in members) == len(members) < 2:
                 continue  # one short stretch alone could be a hand's swing

@@ -190,3 +190,15 @@ def test_gravity_is_the_balls_not_that_of_many_falling_specks():
     specks = [_win(900.0 * (1 + 0.02 * k), 2.5, 20.0) for k in range(-6, 7)]
     g = ColorLearner._gravity(ball + specks)
     assert g is not None and 7500 <= g <= 8300
+
+
+def test_specks_that_fall_beside_the_balls_are_no_ball_colour():
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    balls = [_arc(6, r=6.0) for _ in range(3)]  # H 60
+    specks = [
+        [_Cand(c.frame, c.t, c.x, c.y, 2.3, 100.0, 120, 190, 100, 180) for c in _arc(6, r=2.3)]
+        for _ in range(2)
+    ]
+    model = learner._flight_model([*balls, *specks], [])
+    assert [(r.h_lo, r.h_hi) for r in model.ranges] == [(53, 67)]
