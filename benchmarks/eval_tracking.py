@@ -5,10 +5,13 @@ evaluation uses seeds from 1000 on (TEST_SEEDS), never looked at while tuning.
 Each clip is rendered by the simulator, tracked without access to the truth,
 and compared: ball count, throw count, apex height above the release point
 (depth clips; colour clips use the g = 9.81 m/s^2 image scale; each of our
-apexes is compared with the true peak of the ball that was there then), siteswap.
+apexes is compared with the true peak of the ball that was there then), siteswap,
+and drops (ours within 1.5 s before the ball hits the floor; every drop on a
+clip without one is a false drop).
 
     python benchmarks/eval_tracking.py            # full table (~10 min on one core)
     python benchmarks/eval_tracking.py --quick    # a few clips
+    python benchmarks/eval_tracking.py --drops 8  # and 8 cascades with a drop
 Writes benchmarks/results/tracking_eval.json.
 """
 
@@ -30,6 +33,7 @@ PATTERNS = ["3", "4", "5", "51", "423", "441", "531", "534", "633", "645", "5555
 EXTRA_COUNTS = ["300", "31", "40"]  # 1 and 2 balls (ball-count target covers 1-5)
 DEPTH_PROFILES = ["azure_nfov", "azure_wfov", "azure_nfov_binned", "kinect_v1"]
 COLOR_PROFILES = ["webcam", "azure_nfov", "azure_wfov"]
+DROP_CLIP = "3b_cascade_drop"  # catalogue class: a 3-ball cascade with one drop
 
 
 def evaluate_clip(
@@ -71,6 +75,8 @@ def evaluate_clip(
         best = min(near, key=lambda p: float(np.hypot(*(px[p["ball"]] - f.apex_xy))))
         errs.append(abs(f.height_m - best["height_m"]))
     want_ss = str(parse(truth.siteswap).canonical()) if truth.siteswap else None
+    true_drops = [e["t_s"] for e in truth.events if e["type"] == "drop" and e["t_s"] <= t_end + 1]
+    our_drops = [e.t_s for e in analysis.events if e.type == "drop"]
     return {
         "pattern": pattern,
         "seed": seed,
@@ -84,6 +90,10 @@ def evaluate_clip(
         "true_siteswap": want_ss,
         "siteswap": s["siteswap"],
         "apex_errors_m": [round(float(x), 4) for x in errs],
+        # drops: ours matched to true ones (the ball hits the floor) within 1.5 s before
+        "true_drops": len(true_drops),
+        "drops_found": sum(any(0 <= t - o <= 1.5 for o in our_drops) for t in true_drops),
+        "false_drops": sum(not any(0 <= t - o <= 1.5 for t in true_drops) for o in our_drops),
         "render_s": round(t1 - t0, 2),
         "track_s": round(t2 - t1, 2),
         "track_ms_p50": tracker.latency_summary().get("track", {}).get("p50"),
@@ -94,6 +104,8 @@ def summarise(rows: list[dict]) -> dict:
     def frac(ok: list[bool]) -> float | None:
         return round(sum(ok) / len(ok), 4) if ok else None
 
+    every = rows
+    rows = [r for r in rows if r["pattern"] != DROP_CLIP]  # the drop clips count for drops only
     count_rows = [r for r in rows if 1 <= r["true_balls"] <= 5]
     ss_rows = [r for r in rows if r["pattern"] in PATTERNS]
     depth_err = [e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"]]
@@ -110,6 +122,9 @@ def summarise(rows: list[dict]) -> dict:
         "siteswap_right": frac([r["siteswap"] == r["true_siteswap"] for r in ss_rows]),
         "apex_median_error_depth_m": round(float(np.median(depth_err)), 4) if depth_err else None,
         "apex_median_error_color_m": round(float(np.median(color_err)), 4) if color_err else None,
+        "drops_found": f"{sum(r['drops_found'] for r in every)}/"
+        f"{sum(r['true_drops'] for r in every)}",
+        "false_drops": sum(r["false_drops"] for r in every),
     }
     by = {}
     for key in ("modality", "pattern"):
@@ -126,7 +141,11 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def plan(
-    quick: bool, seeds_per: int, base: int = TEST_SEED_BASE, only: str | None = None
+    quick: bool,
+    seeds_per: int,
+    base: int = TEST_SEED_BASE,
+    only: str | None = None,
+    drops: int = 0,
 ) -> list[tuple[str, int, str, str]]:
     """(pattern, seed, modality, profile) jobs; profiles rotate within each modality."""
     jobs = []
@@ -142,6 +161,12 @@ def plan(
                 turn[modality] += 1
                 k += 1
                 jobs.append((p, base + k, modality, prof))
+    for _ in range(drops):  # after the table: a cascade with a drop (not in the rates above)
+        modality, profiles = (("depth", DEPTH_PROFILES), ("color", COLOR_PROFILES))[k % 2]
+        prof = profiles[turn[modality] % len(profiles)]
+        turn[modality] += 1
+        k += 1
+        jobs.append((DROP_CLIP, base + k, modality, prof))
     # filtering after numbering keeps every clip's seed and profile as in the full table
     return [j for j in jobs if only is None or j[2] == only]
 
@@ -157,6 +182,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--modality", choices=["depth", "color"], help="only these clips (same seeds as in full)"
     )
+    ap.add_argument(
+        "--drops", type=int, default=0, help="also this many clips with a drop (drop recall)"
+    )
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "tracking_eval.json"))
     args = ap.parse_args(argv)
     from tqdm import tqdm
@@ -164,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     base = 0 if args.tuning else TEST_SEED_BASE
     for job in tqdm(
-        plan(args.quick, args.seeds, base, args.modality), desc="clips", file=sys.stderr
+        plan(args.quick, args.seeds, base, args.modality, args.drops), desc="clips", file=sys.stderr
     ):
         rows.append(evaluate_clip(*job, seconds=args.seconds))
         r = rows[-1]

@@ -536,6 +536,7 @@ BEAT_RANGE_S = (0.15, 0.8)
 TIMING_SLACK = 0.3
 TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
+DROP_PAST_HANDS_M = 0.15  # a ball last seen this far below the hands, falling out: dropped
 OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
@@ -1172,6 +1173,12 @@ def analyse_flights(
             below = scale.metres(f.catch_xy[1] - level, f.z_m)
             if below is not None and below > 0.45:  # the floor, not a low catch
                 f.dropped = True
+            # or it fell on past the hands and out of the picture (hands well above
+            # the bottom edge: no catch happens there)
+            fell = f.extra.get("fell_out_y")
+            deep = scale.metres(fell - level, f.z_m) if fell is not None else None
+            if f.fell_out and deep is not None and deep > DROP_PAST_HANDS_M:
+                f.dropped = True
     for f in flights:
         # Apex above the release point. The first samples of an arc are usually lost
         # among the hands (the ball is found a few frames after it left the hand), so
@@ -1218,8 +1225,13 @@ def analyse_flights(
     reading: Reading | None = None
     # throw points of the two hands: apart by more than one hand's scatter
     sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
-    if not identities and len(flights) >= 6:
-        r = best_timing_reading(flights, None, sep, fallback_ball_count)
+    # after a drop the juggler goes on with a ball less (or stops): the pattern is
+    # what was juggled before it, when that lasted long enough to read
+    drops = [_t_beat(f) for f in flights if f.dropped]
+    before = sum(_t_beat(f) < min(drops) for f in flights) if drops else len(flights)
+    pattern = flights[:before] if before >= 12 else flights
+    if not identities and len(pattern) >= 6:
+        r = best_timing_reading(pattern, None, sep, fallback_ball_count)
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:
@@ -1246,9 +1258,12 @@ def analyse_flights(
     n_total = n_throws
     clock_rate = None
     if reading is not None and reading.agree >= 0.6 and span is not None:
-        est = pattern_throw_count(flights, reading, span)
+        # the clock counts while the pattern ran; after a drop, the flights seen
+        cut = len(pattern) < len(flights)
+        est = pattern_throw_count(flights, reading, (span[0], min(drops)) if cut else span)
         if est is not None:
             n_total, clock_rate = est
+            n_total += len(flights) - len(pattern)
     n_drops = sum(f.dropped for f in flights)
     n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
     tps = None

@@ -56,6 +56,7 @@ class Flight:
     frame_apex: int = 0
     dropped: bool = False
     open_end: bool = False  # the track ended while the ball was still flying
+    fell_out: bool = False  # right after this arc the ball fell out of the picture's bottom
     throw_hand: str | None = None
     catch_hand: str | None = None
     height_m: float | None = None
@@ -527,3 +528,32 @@ def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSam
             z = tr.z[keep] if tr.z is not None else None
             out.append(TrackSamples(tr.id, tr.t[keep], tr.xy[keep], tr.frame[keep], z))
     return out
+
+
+def mark_fell_out(
+    tracks: list[TrackSamples], flights: list[Flight], g_px: float, height_px: float
+) -> None:
+    """Flag arcs after which the ball fell out of the bottom of the picture.
+
+    A caught ball stops at a hand inside the picture; a dropped one falls on
+    past the hands (deflected off a hand, so often as a new little arc) and
+    leaves through the bottom. The track must end within 0.3 s of the arc,
+    still falling, and would be below the bottom edge two frames later.
+    Whether that is a drop (the hands must be well above the edge) is for the
+    analysis to say.
+    """
+    by_id = {tr.id: tr for tr in tracks}
+    for f in flights:
+        tr = by_id.get(f.ball)
+        if tr is None or f.open_end or "stitched" in f.extra or f.i1 >= len(tr):
+            continue
+        last = len(tr) - 1
+        if last < 1 or tr.t[last] - f.t_catch > 0.3 or tr.t[f.i1] != f.t_catch:
+            continue
+        dt = float(tr.t[last] - tr.t[last - 1])
+        vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
+        if vy <= 0:
+            continue
+        f.extra["fell_out_y"] = float(tr.xy[last, 1])
+        ahead = 2 * dt
+        f.fell_out = tr.xy[last, 1] + vy * ahead + 0.5 * g_px * ahead * ahead >= height_px

@@ -42,6 +42,7 @@ from edge_juggler.tracking.flights import (
     drop_top_edge,
     estimate_gravity_px,
     extract_flights,
+    mark_fell_out,
     stitch_hidden_apexes,
 )
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
@@ -89,6 +90,7 @@ class Tracker:
             raise InputError(f"tracker: unknown modality {modality!r}; use one of {MODALITIES}")
         self.cfg = config or TrackerConfig()
         self.intr = intrinsics
+        self.frame_height: int | None = None  # image rows (drops fall out of the bottom)
         self.modality = modality
         self.assoc = Associator()
         self.static: StaticFilter | None = None
@@ -122,6 +124,10 @@ class Tracker:
             self.t_first = t
         self.t_last = t
         self.frames += 1
+        if self.frame_height is None:
+            img = frame.depth if frame.depth is not None else frame.color
+            if img is not None:
+                self.frame_height = int(img.shape[0])
         hands: tuple[Hand, ...] = ()
         seen = []
         mod = self.modality
@@ -352,7 +358,10 @@ class Tracker:
         self.assoc.g_px = scale.g_px
         flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
         flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=self.t_last)
-        return dedupe_flights(clean_flights(flights, scale), scale), scale
+        flights = dedupe_flights(clean_flights(flights, scale), scale)
+        if self.frame_height is not None:
+            mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
+        return flights, scale
 
     def _live_analysis(self, now: float) -> tuple[Event, ...]:
         tracks = self.samples(since=now - self.cfg.live_window_s)

@@ -281,3 +281,36 @@ def test_a_shorter_unit_wins_between_readings_that_explain_the_flights_as_well()
     assert score_reading(short, None) > score_reading(long_, None)
     # a clearly better longer unit still wins
     assert score_reading(reading((7, 1, 6, 2), 0.9), None) > score_reading(short, None)
+
+
+def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
+    """The dropped ball glances off the hand (its sideways speed changes, so its fall
+    is no longer the arc's parabola) and leaves through the bottom of the picture.
+    The pattern is what was juggled before the drop: still 3, not 330."""
+    from edge_juggler.tracking.flights import TrackSamples, mark_fell_out
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    tr = tracks[0]
+    # its landing at the hands (y = 400) nearest 5 s: from then on it falls out
+    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
+    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
+    dt = np.arange(1, 9) / 30.0
+    fall = np.stack([tr.xy[k, 0] + 160.0 * dt, tr.xy[k, 1] + vy * dt + 0.5 * G_PX * dt**2], 1)
+    t = np.concatenate([tr.t[: k + 1], tr.t[k] + dt])
+    xy = np.concatenate([tr.xy[: k + 1], fall])
+    seen = xy[:, 1] < 560  # the picture is 560 rows high
+    tracks[0] = TrackSamples(tr.id, t[seen], xy[seen], np.round(t[seen] * 30).astype(int))
+
+    def analyse(height: float) -> dict:
+        scale = Scale(G_PX)
+        flights = clean_flights([f for tr in tracks for f in extract_flights(tr, G_PX)], scale)
+        mark_fell_out(tracks, flights, G_PX, height)
+        s, _ = analyse_flights(flights, scale, duration_s=12.0)
+        return s
+
+    s = analyse(560.0)  # the picture ends 0.8 m below the hands
+    assert s["drops"] == 1
+    assert s["siteswap"] == "3" and s["ball_count"] == 3
+    assert analyse(2000.0)["drops"] == 0  # a tall picture: the ball was still in view
