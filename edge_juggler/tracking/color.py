@@ -280,7 +280,7 @@ class ColorLearner:
         wins = [(i, a, cs) for i, run in enumerate(runs) for a, cs in self._windows(run)]
         if not wins:
             return [], runs
-        g = self._gravity([(a, cs) for _, a, cs in wins])
+        g = self._run_gravity(runs, [(a, cs) for _, a, cs in wins])
         if g is None:
             return [], runs
         # free flight: the windows near that gravity; their blobs carry the ball colours
@@ -308,6 +308,20 @@ class ColorLearner:
             flying.append(cs)
         others = [run for i, run in enumerate(runs) if i not in balls]
         return flying, others
+
+    @classmethod
+    def _run_gravity(
+        cls, runs: list[list[_Cand]], wins: list[tuple[float, list[_Cand]]]
+    ) -> float | None:
+        """Image gravity from 9-blob windows where there are six or more, else from ``wins``.
+
+        An acceleration fitted over 1.5x the time is ~2.5x less disturbed by the
+        wobble of crescent-shaped blobs (31 webcam: 6-blob windows 2400-8900 px/s^2
+        around a true 4260, and the vote fell on 6778; 9-blob windows give 4289).
+        """
+        long = [w for run in runs for w in cls._windows(run, window=9, min_len=9)]
+        g = cls._gravity(long) if len(long) >= 6 else None
+        return g if g is not None else cls._gravity(wins)
 
     @staticmethod
     def _gravity(wins: list[tuple[float, list[_Cand]]]) -> float | None:

@@ -202,3 +202,13 @@ def test_specks_that_fall_beside_the_balls_are_no_ball_colour():
     ]
     model = learner._flight_model([*balls, *specks], [])
     assert [(r.h_lo, r.h_hi) for r in model.ranges] == [(53, 67)]
+
+
+def test_gravity_from_nine_blob_windows_where_there_are_enough():
+    # 6-blob windows of crescent-shaped blobs scatter (here all read 6000); four
+    # clean 12-blob flights give six or more 9-blob windows at the true 3000
+    runs = [_arc(12, vy=-1000.0) for _ in range(4)]
+    noisy = [_win(6000.0, 8.0, 100.0) for _ in range(20)]
+    assert abs(ColorLearner._run_gravity(runs, noisy) / G - 1.0) < 0.02
+    # too few long windows (short flights): the 6-blob windows decide
+    assert ColorLearner._run_gravity([_arc(9, vy=-1000.0)], noisy) == 6000.0
