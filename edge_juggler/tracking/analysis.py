@@ -1175,9 +1175,9 @@ def analyse_flights(
                 f.dropped = True
             # or it fell on past the hands and out of the picture (hands well above
             # the bottom edge: no catch happens there)
-            fell = f.extra.get("fell_out_y")
+            fell = f.extra.get("fell_out_y") if f.fell_out else None
             deep = scale.metres(fell - level, f.z_m) if fell is not None else None
-            if f.fell_out and deep is not None and deep > DROP_PAST_HANDS_M:
+            if deep is not None and deep > DROP_PAST_HANDS_M:
                 f.dropped = True
     for f in flights:
         # Apex above the release point. The first samples of an arc are usually lost

@@ -538,8 +538,9 @@ def mark_fell_out(
     A caught ball stops at a hand inside the picture; a dropped one falls on
     past the hands (deflected off a hand, so often as a new little arc) and
     leaves through the bottom. The track must end within 0.3 s of the arc,
-    still falling, and would be below the bottom edge two frames later.
-    Whether that is a drop (the hands must be well above the edge) is for the
+    still falling, and would be below the bottom edge two frames later
+    (``extra["fell_out_y"]``: where it was last seen). Whether that is a drop
+    (last seen well below the hands, not a low catch at the edge) is for the
     analysis to say.
     """
     by_id = {tr.id: tr for tr in tracks}
@@ -554,6 +555,7 @@ def mark_fell_out(
         vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
         if vy <= 0:
             continue
-        f.extra["fell_out_y"] = float(tr.xy[last, 1])
         ahead = 2 * dt
-        f.fell_out = tr.xy[last, 1] + vy * ahead + 0.5 * g_px * ahead * ahead >= height_px
+        if tr.xy[last, 1] + vy * ahead + 0.5 * g_px * ahead * ahead >= height_px:
+            f.fell_out = True
+            f.extra["fell_out_y"] = float(tr.xy[last, 1])
