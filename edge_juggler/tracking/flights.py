@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_juggler.tracking.association import log_mode
+from edge_juggler.tracking.association import BALL_RADIUS_M, log_mode
 
 G = 9.81  # m/s^2
 
@@ -538,7 +538,7 @@ def mark_fell_out(
     A caught ball stops at a hand inside the picture; a dropped one falls on
     past the hands (deflected off a hand, so often as a new little arc) and
     leaves through the bottom. The track must end within 0.3 s of the arc,
-    still falling, and would be below the bottom edge two frames later
+    still falling, and one frame later the ball would be cut by the bottom edge
     (``extra["fell_out_y"]``: where it was last seen). Whether that is a drop
     (last seen well below the hands, not a low catch at the edge) is for the
     analysis to say.
@@ -555,7 +555,13 @@ def mark_fell_out(
         vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
         if vy <= 0:
             continue
-        ahead = 2 * dt
-        if tr.xy[last, 1] + vy * ahead + 0.5 * g_px * ahead * ahead >= height_px:
+        # no faster than a free fall from the arc's apex (a jump between two samples
+        # of different things is no speed)
+        vy = min(vy, g_px * float(tr.t[last] - f.t_apex) * 1.2)
+        # one frame on it would be cut by the edge (a ball's radius in from it);
+        # caught balls lost a little above the hands are not
+        radius_px = BALL_RADIUS_M * g_px / G
+        step = float(np.median(np.diff(tr.t)))  # one frame (the last gap may be two)
+        if tr.xy[last, 1] + vy * step + 0.5 * g_px * step * step >= height_px - radius_px:
             f.fell_out = True
             f.extra["fell_out_y"] = float(tr.xy[last, 1])
