@@ -204,6 +204,22 @@ def refine_period(t: np.ndarray, tau: float | None) -> float | None:
     return tau
 
 
+def median_period(t: np.ndarray, tau: float) -> float:
+    """Median period of the intervals, each a whole number of beats of ~tau.
+
+    Unlike ``refine_period`` (least squares, every interval at least one beat),
+    a stray flight's short interval (rounding to 0 beats) is left out and one
+    odd interval does not pull the period: counting 30 beats needs it to ~1 %.
+    """
+    d = np.diff(np.sort(t))
+    for _ in range(2):
+        k = np.round(d / tau)
+        ok = k >= 1
+        if ok.sum() >= 3:
+            tau = float(np.median(d[ok] / k[ok]))
+    return tau
+
+
 @dataclass
 class BeatGrid:
     """Integer beats of the throws; each hand keeps its own clock (even/odd beats)."""
@@ -1175,7 +1191,7 @@ def analyse_flights(
                 f.dropped = True
             # or it fell on past the hands and out of the picture (hands well above
             # the bottom edge: no catch happens there)
-            fell = f.extra.get("fell_out_y") if f.fell_out else None
+            fell = f.fell_out_y
             deep = scale.metres(fell - level, f.z_m) if fell is not None else None
             if deep is not None and deep > DROP_PAST_HANDS_M:
                 f.dropped = True
@@ -1356,13 +1372,7 @@ def pattern_throw_count(
         # unit may be right (a cascade reads 3 on any beats). Count on a steady clock
         # at the reading's period instead when the seen values follow the unit there.
         # (a stray flight shares a beat here instead of pushing its neighbours along)
-        tau, c0 = r.tau, float(t[0])
-        d = np.diff(t)
-        for _ in range(2):  # the period from the gaps, each a whole number of beats
-            k = np.round(d / tau)
-            ok = k >= 1
-            if ok.sum() >= 3:
-                tau = float(np.median(d[ok] / k[ok]))
+        tau, c0 = median_period(t, r.tau), float(t[0])
         for _ in range(3):
             m = np.round((t - c0) / tau)
             if len(np.unique(m)) < 4:

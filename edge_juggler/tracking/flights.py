@@ -56,7 +56,8 @@ class Flight:
     frame_apex: int = 0
     dropped: bool = False
     open_end: bool = False  # the track ended while the ball was still flying
-    fell_out: bool = False  # right after this arc the ball fell out of the picture's bottom
+    # right after this arc the ball fell out of the picture's bottom: where it was last seen
+    fell_out_y: float | None = None
     throw_hand: str | None = None
     catch_hand: str | None = None
     height_m: float | None = None
@@ -539,11 +540,12 @@ def mark_fell_out(
     past the hands (deflected off a hand, so often as a new little arc) and
     leaves through the bottom. The track must end within 0.3 s of the arc,
     still falling, and one frame later the ball would be cut by the bottom edge
-    (``extra["fell_out_y"]``: where it was last seen). Whether that is a drop
+    (``fell_out_y``: where it was last seen). Whether that is a drop
     (last seen well below the hands, not a low catch at the edge) is for the
     analysis to say.
     """
     by_id = {tr.id: tr for tr in tracks}
+    radius_px = BALL_RADIUS_M * g_px / G
     for f in flights:
         tr = by_id.get(f.ball)
         if tr is None or f.open_end or "stitched" in f.extra or f.i1 >= len(tr):
@@ -560,8 +562,6 @@ def mark_fell_out(
         vy = min(vy, g_px * float(tr.t[last] - f.t_apex) * 1.2)
         # one frame on it would be cut by the edge (a ball's radius in from it);
         # caught balls lost a little above the hands are not
-        radius_px = BALL_RADIUS_M * g_px / G
         step = float(np.median(np.diff(tr.t)))  # one frame (the last gap may be two)
         if tr.xy[last, 1] + vy * step + 0.5 * g_px * step * step >= height_px - radius_px:
-            f.fell_out = True
-            f.extra["fell_out_y"] = float(tr.xy[last, 1])
+            f.fell_out_y = float(tr.xy[last, 1])

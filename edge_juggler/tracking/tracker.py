@@ -125,7 +125,9 @@ class Tracker:
         self.t_last = t
         self.frames += 1
         if self.frame_height is None:
-            img = frame.depth if frame.depth is not None else frame.color
+            # the picture the balls are found in (an RGB-D frame's colour may differ)
+            uses_depth = frame.depth is not None and self.modality in ("depth", "rgbd")
+            img = frame.depth if uses_depth else frame.color
             if img is not None:
                 self.frame_height = int(img.shape[0])
         hands: tuple[Hand, ...] = ()
