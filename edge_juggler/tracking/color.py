@@ -368,7 +368,7 @@ class ColorLearner:
             # from frame to frame
             cs = seq[:1]
             for c in seq[1:4]:
-                dh = abs(((c.hue - cs[-1].hue + 90) % 180) - 90)
+                dh = _hue_dist(c.hue, cs[-1].hue)
                 if not 0.5 <= c.r / cs[-1].r <= 2.0 or dh > 15:
                     break
                 cs.append(c)
@@ -414,7 +414,7 @@ class ColorLearner:
             for j, b, h_b in downs:
                 if j in used or j == i or b[0].t <= a[-1].t:
                     continue
-                if abs(((h_b - h_a + 90) % 180) - 90) > 9:
+                if _hue_dist(h_b, h_a) > 9:
                     continue
                 # one stray blob the association took may go, from a side of 3 or more
                 tries = (
@@ -542,14 +542,14 @@ class ColorLearner:
 
     def _flight_model(self, balls: list[list[_Cand]], others: list[list[_Cand]]) -> ColorModel:
         runs = []
-        short_ids = {id(r) for r in self._short}
+        short = {id(r) for r in self._short}
         frags: set[int] = set()
         for run in balls:
             sat = float(np.median([c.sat for c in run]))
             # where two balls cross the association may go on with the other one: a
             # flight whose hue jumps is split there, so each part joins its own
             # colour (a mixed flight's mean hue is neither ball's)
-            parts = [run] if sat < 60 or id(run) in short_ids else _hue_parts(run)
+            parts = [run] if sat < 60 or id(run) in short else _hue_parts(run)
             # a blob or two of a mixed hue (where two balls overlap) may join a
             # colour but not start one
             if len(parts) > 1:
@@ -569,7 +569,7 @@ class ColorLearner:
         sat_of: list[float] = []
         for h, _s, run in runs:
             for cl in clusters:
-                if abs(((h - cl[0] + 90) % 180) - 90) <= 9:
+                if _hue_dist(h, cl[0]) <= 9:
                     cl[1].append(run)
                     cl[0] = _circular_median(np.array([c.hue for r in cl[1] for c in r]))
                     break
@@ -577,7 +577,6 @@ class ColorLearner:
                 if id(run) not in frags:
                     clusters.append([h, [run]])
         total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
-        short = {id(r) for r in self._short}
         # balls of one set share a size: the colour seen in the most flying blobs
         # is surely a ball; a "colour" whose blobs are all specks beside it is
         # shirt texture bobbing with the body (r 2.3 beside balls of r 6)
@@ -593,7 +592,7 @@ class ColorLearner:
                 continue  # one short stretch alone could be a hand's swing
             hues = np.array([c.hue for c in cs])
             hue_c = _circular_median(hues)
-            dh = np.abs(((hues - hue_c + 90) % 180) - 90)
+            dh = _hue_dist(hues, hue_c)
             # robust spread: blobs that caught some wall or skin have off hues
             spread = max(7.0, min(10.0, 4.5 * float(np.median(dh)) + 3))
             s_ball = float(np.median([c.sat for c in cs]))
@@ -612,10 +611,7 @@ class ColorLearner:
                     float(np.median([c.sat for c in run]))
                     for run in others
                     if len(run) >= 4
-                    and abs(
-                        ((_circular_median(np.array([c.hue for c in run])) - hue_c + 90) % 180) - 90
-                    )
-                    <= spread
+                    and _hue_dist(_circular_median(np.array([c.hue for c in run])), hue_c) <= spread
                 ]
                 if near and s_ball < min(100.0, float(np.median(near)) + 30):
                     continue
@@ -626,7 +622,7 @@ class ColorLearner:
                     continue
                 oh = _circular_median(np.array([c.hue for c in run]))
                 os_ = float(np.median([c.sat for c in run]))
-                if abs(((oh - hue_c + 90) % 180) - 90) <= spread and s_lo <= os_ < s_ball - 30:
+                if _hue_dist(oh, hue_c) <= spread and s_lo <= os_ < s_ball - 30:
                     s_lo = max(s_lo, 0.5 * (os_ + s_ball))
             ranges.append(
                 ColorRange(
@@ -764,7 +760,7 @@ class ColorLearner:
             if sm[ph, ps] <= 0:
                 break
             peak_h = ph * 3 + 1.5
-            dh = np.abs(((a[:, 0] - peak_h + 90) % 180) - 90)
+            dh = _hue_dist(a[:, 0], peak_h)
             member = (dh <= 9) & (np.abs(a[:, 1] - (ps * 32 + 16)) <= 56) & ~used
             for j in range(-3, 4):
                 sm[(ph + j) % 60, max(0, ps - 2) : ps + 3] = 0
@@ -773,7 +769,7 @@ class ColorLearner:
             used |= member
             m = a[member]
             hue_c = _circular_median(m[:, 0] * 1.0)
-            dhm = np.abs(((m[:, 0] - hue_c + 90) % 180) - 90)
+            dhm = _hue_dist(m[:, 0], hue_c)
             spread = max(6.0, min(12.0, 2.5 * float(np.std(dhm)) + 3))
             s_med = float(np.median(m[:, 1]))
             s_lo = int(max(self.min_sat - 20, s_med - 70))
@@ -911,11 +907,16 @@ def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
     return bool(span(a) & span(b))
 
 
+def _hue_dist(a: float | np.ndarray, b: float | np.ndarray) -> float | np.ndarray:
+    """Shortest distance between hues on OpenCV's 0-179 hue circle."""
+    return np.abs(((a - b + 90) % 180) - 90)
+
+
 def _hue_parts(run: list[_Cand], jump: float = 9.0) -> list[list[_Cand]]:
     """A run cut where the hue jumps by more than ``jump`` between two saturated blobs."""
     parts = [[run[0]]]
     for a, b in zip(run, run[1:], strict=False):
-        if min(a.sat, b.sat) >= 60 and abs(((b.hue - a.hue + 90) % 180) - 90) > jump:
+        if min(a.sat, b.sat) >= 60 and _hue_dist(b.hue, a.hue) > jump:
             parts.append([b])
         else:
             parts[-1].append(b)
