@@ -32,6 +32,28 @@ class Detection:
     area_px: float = 0.0
 
 
+def _fall_line(
+    ts: list[float], ys: list[float], g: float, residual: bool = True
+) -> tuple[float, float, float] | None:
+    """(v, y0, largest residual) of y = y0 + v s + g/2 s^2 with g fixed, least squares.
+
+    Closed form in plain floats: it runs for every track on every frame, where
+    np.polyfit would cost ~0.1 ms each. None when the times do not fix a line;
+    the residual is 0 unless asked for.
+    """
+    k = len(ts)
+    rs = [yi - 0.5 * g * si * si for yi, si in zip(ys, ts, strict=True)]
+    st, sr = sum(ts), sum(rs)
+    det = k * sum(si * si for si in ts) - st * st
+    if det <= 1e-12:
+        return None
+    v = (k * sum(si * ri for si, ri in zip(ts, rs, strict=True)) - st * sr) / det
+    y0 = (sr - v * st) / k
+    if not residual:
+        return v, y0, 0.0
+    return v, y0, max(abs(ri - v * si - y0) for si, ri in zip(ts, rs, strict=True))
+
+
 @dataclass
 class BallTrack:
     id: int
@@ -103,16 +125,11 @@ class BallTrack:
         for k in (5, 4, 3):
             if n < k or tl - self.t[-k] > 0.07 * (k - 1):
                 continue  # not there, or a gap among them
-            # line through y - g/2 s^2 (closed form: this runs for lost tracks every frame)
-            ts = [ti - tl for ti in self.t[-k:]]
-            rs = [yi - 0.5 * g_px * si * si for yi, si in zip(self.y[-k:], ts, strict=True)]
-            st, sr = sum(ts), sum(rs)
-            det = k * sum(si * si for si in ts) - st * st
-            if det <= 1e-12:
+            fit = _fall_line([ti - tl for ti in self.t[-k:]], self.y[-k:], g_px)
+            if fit is None:
                 continue
-            vy = (k * sum(si * ri for si, ri in zip(ts, rs, strict=True)) - st * sr) / det
-            y0 = (sr - vy * st) / k
-            if max(abs(ri - vy * si - y0) for si, ri in zip(ts, rs, strict=True)) < tol:
+            vy, _y0, res = fit
+            if res < tol:
                 self.rise_vy = vy
                 return k if vy < -0.1 * g_px else 0
         # two samples only (a ball seen briefly between the hand and the edge)
@@ -140,22 +157,14 @@ class BallTrack:
             # fixed image gravity, fitted velocity (closed-form least squares: this runs
             # for every track on every frame, np.polyfit would cost ~0.1 ms each)
             ts = [ti - tl for ti in self.t[-k:]]
-            rs = [yi - 0.5 * g_px * si * si for yi, si in zip(self.y[-k:], ts, strict=True)]
-            xs = self.x[-k:]
-            st = sum(ts)
-            stt = sum(si * si for si in ts)
-            det = k * stt - st * st
-            if det > 1e-12:
-                sr = sum(rs)
-                vy = (k * sum(si * ri for si, ri in zip(ts, rs, strict=True)) - st * sr) / det
-                y0 = (sr - vy * st) / k
-                sx = sum(xs)
-                vx = (k * sum(si * xi for si, xi in zip(ts, xs, strict=True)) - st * sx) / det
-                x0 = (sx - vx * st) / k
-                # if the ball is not flying (held), the fixed-g model is wrong: fall back
-                res = max(abs(ri - (vy * si + y0)) for ri, si in zip(rs, ts, strict=True))
-                if res < max(2.0, 0.6 * self.radius_px):
-                    return x0, vx, y0, vy, g_px
+            fit = _fall_line(ts, self.y[-k:], g_px)
+            # if the ball is not flying (held), the fixed-g model is wrong: fall back
+            if fit is not None and fit[2] < max(2.0, 0.6 * self.radius_px):
+                vy, y0, _res = fit
+                # x: a straight line on the same times (so never None here)
+                xfit = _fall_line(ts, self.x[-k:], 0.0, residual=False)
+                vx, x0, _ = xfit or (0.0, self.x[-1], 0.0)
+                return x0, vx, y0, vy, g_px
         vx, vy = self.velocity()
         return self.x[-1], vx, self.y[-1], vy, 0.0
 
