@@ -7,7 +7,9 @@ and compared: ball count, throw count, apex height above the release point
 (depth clips; colour clips use the g = 9.81 m/s^2 image scale; each of our
 apexes is compared with the true peak of the ball that was there then), siteswap,
 and drops (ours within 1.5 s before the ball hits the floor; every drop on a
-clip without one is a false drop).
+clip without one is a false drop). Throw counts are compared with the range the
+recording allows: a throw within half a frame of its first or last frame may be
+counted or not (``throws_within_2pct_strict`` leaves that allowance out).
 
     python benchmarks/eval_tracking.py            # full table (~10 min on one core)
     python benchmarks/eval_tracking.py --quick    # a few clips
@@ -40,12 +42,18 @@ def evaluate_clip(
     pattern: str, seed: int, modality: str, profile: str, seconds: float = 10.0
 ) -> dict:
     """Render one clip, track it, compare with its ground truth."""
-    from edge_juggler.sim.clips import render_clip
+    from edge_juggler.sim.source import SyntheticSource
     from edge_juggler.siteswap import parse
     from edge_juggler.tracking.tracker import Tracker
 
     t0 = time.perf_counter()
-    frames, truth = render_clip(pattern, seed, seconds=seconds, profile=profile, modality=modality)
+    # as sim.clips.render_clip, keeping the source: its world knows the throws just
+    # outside the recording, which the truth leaves out
+    src = SyntheticSource(
+        pattern, seed=seed, profile=profile, seconds=seconds, modality=modality, fps=30.0
+    )
+    frames = list(src)
+    truth = src.truth
     t1 = time.perf_counter()
     tracker = Tracker(frames[0].intrinsics, modality)
     for f in frames:
@@ -59,6 +67,7 @@ def evaluate_clip(
     s = analysis.summary
     t_end = frames[-1].t_s
     true_throws = [e for e in truth.events if e["type"] == "throw" and e["t_s"] <= t_end]
+    lo, hi = throw_count_range(src.world, frames[0].t_s, t_end, t_end / max(len(frames) - 1, 1))
     true_peaks = [e for e in truth.events if e["type"] == "peak" and e["t_s"] <= t_end]
     errs = []
     ft_t = np.array([ft.t_s for ft in truth.frames])
@@ -85,6 +94,7 @@ def evaluate_clip(
         "true_balls": truth.ball_count,
         "balls": s["ball_count"],
         "true_throws": len(true_throws),
+        "true_throws_range": [lo, hi],
         "throws": s["throws"],
         "throws_seen": s.get("throws_seen"),
         "true_siteswap": want_ss,
@@ -98,6 +108,27 @@ def evaluate_clip(
         "track_s": round(t2 - t1, 2),
         "track_ms_p50": tracker.latency_summary().get("track", {}).get("p50"),
     }
+
+
+def throw_count_range(world, t_first: float, t_last: float, frame_s: float) -> tuple[int, int]:  # noqa: ANN001
+    """Throw counts the recording allows: a throw within half a frame period of
+    its first or last frame may fall on either side of it.
+
+    The simulator starts every pattern on a beat, so a throw sits at t = 0 +- the
+    timing jitter (a few ms) on every clip; whether the truth counts it is a coin
+    flip that no camera can call (the ball is in the hand in frame 0 either way).
+    """
+    t = [e["t_s"] for e in world._all_events if e["type"] == "throw"]
+    edge = [x for x in t if min(abs(x - t_first), abs(x - t_last)) < frame_s / 2]
+    inside = [x for x in t if t_first <= x <= t_last]
+    out = len(edge) - sum(t_first <= x <= t_last for x in edge)
+    return len(inside) - (len(edge) - out), len(inside) + out
+
+
+def throw_error(r: dict) -> int:
+    """Our throw count's distance from the counts the recording allows."""
+    lo, hi = r.get("true_throws_range") or (r["true_throws"], r["true_throws"])
+    return max(lo - r["throws"], r["throws"] - hi, 0)
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -114,10 +145,12 @@ def summarise(rows: list[dict]) -> dict:
     out = {
         "clips": len(rows),
         "ball_count_exact": frac([r["balls"] == r["true_balls"] for r in count_rows]),
-        "throws_within_2pct": frac(
+        "throws_within_2pct": frac([throw_error(r) <= 0.02 * r["true_throws"] for r in rows]),
+        # the same without the half-frame allowance at the recording's edges
+        "throws_within_2pct_strict": frac(
             [abs(r["throws"] - r["true_throws"]) <= 0.02 * r["true_throws"] for r in rows]
         ),
-        "throws_within_1": frac([abs(r["throws"] - r["true_throws"]) <= 1 for r in rows]),
+        "throws_within_1": frac([throw_error(r) <= 1 for r in rows]),
         "throws_total_error": round((sum(r["throws"] for r in rows) - tt) / max(tt, 1), 4),
         "siteswap_right": frac([r["siteswap"] == r["true_siteswap"] for r in ss_rows]),
         "apex_median_error_depth_m": round(float(np.median(depth_err)), 4) if depth_err else None,
@@ -134,7 +167,7 @@ def summarise(rows: list[dict]) -> dict:
                 "clips": len(sub),
                 "balls": frac([r["balls"] == r["true_balls"] for r in sub]),
                 "siteswap": frac([r["siteswap"] == r["true_siteswap"] for r in sub]),
-                "throws_pm1": frac([abs(r["throws"] - r["true_throws"]) <= 1 for r in sub]),
+                "throws_pm1": frac([throw_error(r) <= 1 for r in sub]),
             }
     out["by"] = by
     return out

@@ -47,6 +47,22 @@ def test_throw_count_close(rows):
     # throws counted on the reading's beat clock (held 2s and throws at the edges too)
     close = [r for r in rows if abs(r["throws"] - r["true_throws"]) <= 1]
     assert len(close) >= 6, rows  # measured 6/6 within +-1 (was 4/6 within +-10 %)
+    # exact, up to a throw within half a frame of the first or last frame
+    exact = [r for r in rows if eval_tracking.throw_error(r) == 0]
+    assert len(exact) >= 6, rows  # measured 6/6 (3/6 exact against the strict count)
+
+
+def test_throw_count_range_allows_only_edge_throws():
+    class World:  # throws at the edges of a 0..9.9 s recording at 10 fps, and inside
+        _all_events = [
+            {"type": "throw", "t_s": t} for t in (-0.2, -0.04, 0.03, 1.0, 5.0, 9.86, 9.93, 9.99)
+        ] + [{"type": "catch", "t_s": 0.0}]
+
+    # inside: 0.03, 1.0, 5.0, 9.86 (4); within 0.05 s of an edge: -0.04 (out), 0.03 (in),
+    # 9.93 (out: after the last frame); 9.86 is 0.04 s before it (in); 9.99 is too far
+    assert eval_tracking.throw_count_range(World(), 0.0, 9.9, 0.1) == (2, 6)
+    row = {"throws": 7, "true_throws": 4, "true_throws_range": [2, 6]}
+    assert eval_tracking.throw_error(row) == 1
 
 
 def test_apex_height_with_depth(rows):
