@@ -223,6 +223,7 @@ class DepthSegmenter:
             dets.extend(
                 self._holes(d[box], far[box], dets, bx - c0 - gx, c0 + gx, gy, lo, hi, a_lo, a_hi)
             )
+        dets = self._join_pieces(dets)
         # legs run out of the bottom of the picture (standing on the floor), arms do not:
         # a leg's nearest point (knee, foot) is no hand
         bottom = mask.shape[0] - 1
@@ -230,6 +231,49 @@ class DepthSegmenter:
         hands = self._hands(far, mask, [b for _, b in arms], c0)
         self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m
+
+    def _join_pieces(self, dets: list[Detection]) -> list[Detection]:
+        """One detection per ball for balls that read as a few rim pieces.
+
+        An IR-dark or shiny ball with nothing behind it (above the head) reads no
+        depth; only flying pixels on its rim and motion smear remain, as two or three
+        small blobs. As separate detections they start rival tracks that split the
+        flight. Pieces (each under 0.4 of the largest ball's area at its depth) whose
+        centres lie within the largest ball's diameter of each other become one
+        detection at their area-weighted centre.
+        """
+        cfg = self.cfg
+        fs = self.f * self.step  # full-resolution focal length
+
+        def small(o: Detection) -> bool:
+            z = o.z_m or 1.0
+            return o.area_px < 0.4 * np.pi * (fs * 0.5 * cfg.ball_diameter_m[1] / z) ** 2
+
+        pieces = [o for o in dets if small(o)]
+        if len(pieces) < 2:
+            return dets
+        out = [o for o in dets if not small(o)]
+        groups: list[list[Detection]] = []
+        for o in sorted(pieces, key=lambda o: -o.area_px):
+            for g in groups:
+                z = min(q.z_m or 1.0 for q in [*g, o])
+                reach = fs * cfg.ball_diameter_m[1] / z  # the largest ball's diameter
+                if all(np.hypot(q.x - o.x, q.y - o.y) <= reach for q in g):
+                    g.append(o)
+                    break
+            else:
+                groups.append([o])
+        for g in groups:
+            if len(g) == 1:
+                out.append(g[0])
+                continue
+            w = np.array([q.area_px for q in g])
+            x = float(np.average([q.x for q in g], weights=w))
+            y = float(np.average([q.y for q in g], weights=w))
+            r = max(np.hypot(q.x - x, q.y - y) + q.radius_px for q in g)
+            z_m = min(q.z_m for q in g if q.z_m is not None) if any(q.z_m for q in g) else None
+            out.append(Detection(x=x, y=y, radius_px=float(r), z_m=z_m, area_px=float(w.sum())))
+        return out
 
     def _holes(
         self,

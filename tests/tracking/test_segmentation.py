@@ -153,3 +153,30 @@ def test_depth_hands_are_on_the_arms_not_on_legs_reaching_the_floor():
     arm_v = NFOV.project(np.array([[0.0, 0.15, 1.75]]))[0][1]
     for h in hands:
         assert abs(h.y_px - arm_v) < 20, hands  # at forearm height, not down the legs
+
+
+def test_depth_rim_pieces_of_one_ball_become_one_detection():
+    """A ball that reads no depth against the void leaves pieces of its rim: one
+    ball, one detection (rival tracks split its flight otherwise); a whole ball
+    and pieces of balls far apart stay as they are."""
+    from edge_juggler.tracking.association import Detection
+
+    seg = DepthSegmenter(NFOV)  # at 2.4 m the largest ball (0.11 m) spans 23 px
+    pieces = [
+        Detection(x=330.0, y=132.0, radius_px=4.4, z_m=2.4, area_px=60.0),
+        Detection(x=343.0, y=127.0, radius_px=4.8, z_m=2.4, area_px=74.0),
+        Detection(x=336.0, y=141.0, radius_px=3.4, z_m=2.4, area_px=36.0),
+    ]
+    whole = Detection(x=287.0, y=157.0, radius_px=10.5, z_m=2.4, area_px=346.0)
+    far = Detection(x=200.0, y=300.0, radius_px=4.0, z_m=2.4, area_px=50.0)
+    out = seg._join_pieces([*pieces, whole, far])
+    assert len(out) == 3
+    joined = [o for o in out if o not in (whole, far)]
+    assert len(joined) == 1
+    j = joined[0]
+    assert abs(j.x - 337.0) < 2 and abs(j.y - 132.0) < 2  # the area-weighted centre
+    assert j.area_px == 170.0 and 8.0 < j.radius_px < 14.0
+    # two balls side by side (crossing), each found whole, are not joined
+    a = Detection(x=300.0, y=200.0, radius_px=10.0, z_m=2.4, area_px=314.0)
+    b = Detection(x=318.0, y=200.0, radius_px=10.0, z_m=2.4, area_px=314.0)
+    assert seg._join_pieces([a, b]) == [a, b]
