@@ -19,6 +19,8 @@ import numpy as np
 from edge_juggler.tracking.association import BALL_RADIUS_M, log_mode
 
 G = 9.81  # m/s^2
+NOISE_TOL = 3.0  # an arc's tolerance: at least this many times its track's scatter
+NOISE_RISE = 4.0  # and an arc grown with that tolerance rises this many tolerances
 
 
 @dataclass
@@ -208,13 +210,16 @@ def _grow(
     tol: float,
     max_gap_s: float,
     seed: tuple[int, int] | None = None,
+    skip: bool = False,
 ) -> tuple[int, int, tuple[float, float], float] | None:
     """Grow a parabola from apex sample i, one sample at a time.
 
     A sample joins when the current fit predicts it to within ``tol`` (and its
-    x within 1.5 tol of straight horizontal motion). The acceleration starts at
-    the image gravity and is re-fitted (within -25 %/+33 %) once the arc is long
-    enough: depth and lens make each arc's pixel gravity a little different.
+    x within 1.5 tol of straight horizontal motion); with ``skip``, a sample
+    that does not is passed over when the one after it does (scattered tracks).
+    The acceleration starts at the image gravity and is re-fitted (within
+    -25 %/+33 %) once the arc is long enough: depth and lens make each arc's
+    pixel gravity a little different.
     """
     t = tr.t.tolist()
     y = tr.xy[:, 1].tolist()
@@ -256,7 +261,14 @@ def _grow(
                 continue
             s_ = t[k] - t0
             r = y[k] - 0.5 * acc * s_ * s_
-            if abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol:
+            fits = abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol
+            k2 = k - 1 if side == 0 else k + 1
+            if not fits and skip and 0 <= k2 < n and abs(t[k2] - t[edge]) <= max_gap_s:
+                s2 = t[k2] - t0
+                r2 = y[k2] - 0.5 * acc * s2 * s2
+                if abs(r2 - ly.predict(s2)) <= tol and abs(x[k2] - lx.predict(s2)) <= 1.5 * tol:
+                    k, s_, r, fits = k2, s2, r2, True
+            if fits:
                 ly.add(s_, r)
                 lx.add(s_, x[k])
                 if side == 0:
@@ -274,6 +286,33 @@ def _grow(
             else:
                 grow_hi = False
     return lo, hi, ly.coef(), acc
+
+
+def local_noise_px(tr: TrackSamples, half_s: float = 0.3) -> np.ndarray:
+    """Robust scatter (px) of a track's positions, per sample, from the samples
+    within ``half_s`` of it.
+
+    From third differences over consecutive frames, in x and y: they cancel
+    constant gravity and constant speed (flight) and nearly cancel a hand's smooth
+    motion, so what is left is detection noise (a difference of four samples has
+    sqrt(20) times its spread). A ball the depth camera does not see is found by
+    pieces of its rim, several pixels off its centre; arcs grown with a tolerance
+    below that scatter break up. Local, because the same track is exact where the
+    ball is seen whole (in a hand, in front of the body).
+    """
+    n = len(tr)
+    out = np.zeros(n)
+    if n < 8:
+        return out
+    d = np.diff(np.asarray(tr.frame))
+    ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
+    e = np.abs(np.diff(tr.xy, 3, axis=0))  # (n - 3, 2)
+    tc = 0.5 * (tr.t[1:-2] + tr.t[2:-1])
+    for k in range(n):
+        near = ok & (np.abs(tc - tr.t[k]) <= half_s)
+        if near.sum() >= 5:
+            out[k] = 1.4826 * float(np.median(e[near])) / np.sqrt(20.0)
+    return out
 
 
 def extract_flights(
@@ -295,6 +334,7 @@ def extract_flights(
         return []
     px_per_m = g_px / G
     tol = max(min_tol_px, tol_m * px_per_m)
+    noise = NOISE_TOL * local_noise_px(tr)
     flights: list[Flight] = []
     covered = np.zeros(len(tr), dtype=bool)
     cands = [(i, None) for i in sorted(apex_candidates(tr), key=lambda k: tr.xy[k, 1])]
@@ -303,7 +343,20 @@ def extract_flights(
     for i, seed in cands:
         if covered[i]:
             continue
-        f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, min_rise_m * px_per_m, t_end)
+        f = None
+        if noise[i] > 1.5 * tol:
+            # where the samples scatter well beyond the tolerance, an arc is grown with a
+            # tolerance of that scatter (seeded on +-3 samples: a line through 3
+            # scattered ones points anywhere), and kept only if it rises well above it
+            # and has the samples to show it (not a wobble of a hand or between tracks)
+            lo, hi = seed if seed is not None else (i - 1, i + 1)
+            wide = (max(0, lo - 2), min(len(tr) - 1, hi + 2))
+            f = _arc(tr, i, wide, g_px, noise[i], max_gap_s, min_duration_s, 0.0, t_end, True)
+            if f is not None and (f.rise_px < NOISE_RISE * noise[i] or f.i1 - f.i0 < 7):
+                f = None
+        if f is None:
+            rise = min_rise_m * px_per_m
+            f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end)
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
         covered[f.i0 : f.i1 + 1] = True
@@ -322,9 +375,10 @@ def _arc(
     min_duration_s: float,
     min_rise_px: float,
     t_end: float | None,
+    skip: bool = False,
 ) -> Flight | None:
     """The flight grown around apex sample i (or the hidden apex after it), if any."""
-    grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
+    grown = _grow(tr, i, g_px, tol, max_gap_s, seed, skip)
     if grown is None:
         return None
     lo, hi, coef, acc = grown

@@ -137,3 +137,42 @@ def test_gravity_from_free_flights_not_from_a_carried_ball():
         bumps.append(TrackSamples(500 + k, t, xy, np.arange(len(t))))
     g = estimate_gravity_px(tracks + bumps, prior=1.2 * G_PX)
     assert g is not None and abs(g - G_PX) < 0.05 * G_PX
+
+
+def test_scattered_samples_still_make_one_arc_and_a_wobble_none():
+    """A ball found by pieces of its rim scatters by several pixels: the arc is
+    grown with a tolerance of the track's own scatter, not broken up; a hand's
+    wobble of that size in the same track is no flight."""
+    from edge_juggler.tracking.flights import local_noise_px
+
+    tr = _one_throw()
+    rng = np.random.default_rng(3)
+    fly = (tr.t >= 0.4) & (tr.t <= 1.0)
+    xy = tr.xy.copy()
+    xy[fly] += rng.normal(0, 4.0, (int(fly.sum()), 2))  # sigma 4 px against a 4 px tolerance
+    noisy = TrackSamples(1, tr.t, xy, tr.frame)
+    sigma = local_noise_px(noisy)
+    assert 2.5 < np.median(sigma[fly]) < 6.0
+    assert np.all(sigma[tr.t < 0.1] < 1.0)  # held still: no scatter there
+    fl = extract_flights(noisy, G_PX, tol_m=0.02)  # 4 px at 200 px/m
+    assert len(fl) == 1 and abs(fl[0].duration - 0.6) < 0.1, fl
+    # without the scatter's tolerance the same arc breaks into pieces or is lost
+    import edge_juggler.tracking.flights as flights_module
+
+    saved = flights_module.NOISE_TOL
+    flights_module.NOISE_TOL = 0.0
+    try:
+        short = extract_flights(noisy, G_PX, tol_m=0.02)
+    finally:
+        flights_module.NOISE_TOL = saved
+    assert not short or max(f.duration for f in short) < 0.45
+    # a held ball wobbling by the same amount makes no arc of the scatter's tolerance
+    # (it would rise a few tolerances at least): only the plain tolerance's wiggles
+    wobble = rng.normal(0, 4.0, tr.xy.shape)
+    still = TrackSamples(2, tr.t, np.array([100.0, 400.0]) + wobble, tr.frame)
+    flights_module.NOISE_TOL = 0.0
+    try:
+        plain = extract_flights(still, G_PX)
+    finally:
+        flights_module.NOISE_TOL = saved
+    assert extract_flights(still, G_PX) == plain
