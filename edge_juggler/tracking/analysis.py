@@ -18,6 +18,7 @@ from functools import lru_cache
 from itertools import product
 
 import numpy as np
+from scipy import stats
 
 from edge_juggler.siteswap import canonical_throws, is_valid, throw_symbol
 from edge_juggler.tracking.flights import Flight, G
@@ -1366,6 +1367,14 @@ def pattern_throw_count(
     line = {int(b): v for b, v in zip(range(int(m.min()), int(m.max()) + 1), r.line, strict=False)}
     if len(np.unique(m)) < 4:
         return None
+    # a flight whose beat is plainly wrong (an arc that began before the recording,
+    # a stray) would tilt the clock: fit it robustly and leave such flights out
+    slope, icept = stats.siegelslopes(t, m)[:2]
+    keep = np.abs(t - (icept + slope * m)) <= 0.4 * slope
+    seen_from, seen_to = float(t.min()), float(t.max())
+    if slope > 0 and keep.sum() >= max(0.85 * len(t), 4) and len(np.unique(m[keep])) >= 4:
+        idx = [i for i, k in zip(idx, keep, strict=True) if k]
+        t, m = t[keep], m[keep]
     tau, c0 = (float(v) for v in np.polyfit(m, t, 1))
     if tau <= 0 or beat_timing(t, m, tau) > TIMING_SLACK:
         # The reading's beats (from hand order or travel) do not keep time, yet its
@@ -1396,10 +1405,10 @@ def pattern_throw_count(
     longest = max(r.unit) * tau
     t0, t1 = span
     first = lo
-    if t[np.argmin(m)] - t0 <= longest:
+    if seen_from - t0 <= longest:
         first = int(np.ceil((t0 - c0) / tau - 1e-9))
     last = hi
-    if t1 - t[np.argmax(m)] <= longest:
+    if t1 - seen_to <= longest:
         last = int(np.floor((t1 - c0) / tau + 1e-9))
     count = sum(1 for b in range(first, last + 1) if r.unit[(b - lo + rot) % p] != 0)
     return count, sum(v != 0 for v in r.unit) / p / tau

@@ -238,6 +238,33 @@ def test_throw_count_falls_back_to_a_steady_clock_when_the_readings_beats_do_not
     assert pattern_throw_count(flights, reading(odd), (0.0, t_last)) is None
 
 
+def test_throw_count_clock_ignores_a_flight_on_a_wrong_beat():
+    """One flight whose beat is plainly wrong (an arc begun before the recording,
+    put 1.7 beats off) must not tilt the clock: the count stays right."""
+    from dataclasses import replace
+
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    tracks = siteswap_tracks("3", noise_px=0.5)
+    g = estimate_gravity_px(tracks)
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, g)], Scale(g)),
+        key=lambda f: f.t_throw,
+    )
+    n = len(flights)
+    t_last = max(float(t.t[-1]) for t in tracks)
+    beats = {i: i for i in range(n)}
+    r = Reading((3,), 1.0, 1 / 3.0, 1.3, beats, {i: 3 for i in range(n)})
+    r.line = [3] * n
+    want = pattern_throw_count(flights, r, (0.0, t_last))
+    assert want is not None
+    # the first flight's beat moment 0.55 s late (1.7 beats at 3 beats/s)
+    f0 = flights[0]
+    late = [replace(f0, t_beat=(f0.t_beat or f0.t_throw) + 0.55), *flights[1:]]
+    got = pattern_throw_count(late, r, (0.0, t_last))
+    assert got is not None and got[0] == want[0], (got, want)
+
+
 def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
     """Arcs lost among the hands end high; the few followed into a hand are no drops.
     A ball that falls 0.75 m below the hands is one."""
