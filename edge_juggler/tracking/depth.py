@@ -238,16 +238,17 @@ class DepthSegmenter:
         An IR-dark or shiny ball with nothing behind it (above the head) reads no
         depth; only flying pixels on its rim and motion smear remain, as two or three
         small blobs. As separate detections they start rival tracks that split the
-        flight. Pieces (each under 0.4 of the largest ball's area at its depth) whose
-        centres lie within the largest ball's diameter of each other become one
-        detection at their area-weighted centre.
+        flight. Pieces (each under half a typical ball's area at its depth: two whole
+        balls side by side, or two in one hand, stay apart) whose centres lie within
+        the largest ball's diameter of each other become one detection at their
+        area-weighted centre.
         """
         cfg = self.cfg
         fs = self.f * self.step  # full-resolution focal length
 
         def small(o: Detection) -> bool:
             z = o.z_m or 1.0
-            return o.area_px < 0.4 * np.pi * (fs * 0.5 * cfg.ball_diameter_m[1] / z) ** 2
+            return o.area_px < 0.5 * np.pi * (fs * 0.5 * cfg.typical_ball_m / z) ** 2
 
         pieces = [o for o in dets if small(o)]
         if len(pieces) < 2:

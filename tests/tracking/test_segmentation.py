@@ -180,3 +180,7 @@ def test_depth_rim_pieces_of_one_ball_become_one_detection():
     a = Detection(x=300.0, y=200.0, radius_px=10.0, z_m=2.4, area_px=314.0)
     b = Detection(x=318.0, y=200.0, radius_px=10.0, z_m=2.4, area_px=314.0)
     assert seg._join_pieces([a, b]) == [a, b]
+    # nor two balls of typical size (0.068 m: 7 px radius at 2.4 m) held in one hand
+    c = Detection(x=300.0, y=300.0, radius_px=7.0, z_m=2.4, area_px=150.0)
+    d = Detection(x=312.0, y=303.0, radius_px=7.0, z_m=2.4, area_px=150.0)
+    assert seg._join_pieces([c, d]) == [c, d]
