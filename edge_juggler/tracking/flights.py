@@ -343,20 +343,18 @@ def extract_flights(
     for i, seed in cands:
         if covered[i]:
             continue
-        f = None
-        if noise[i] > 1.5 * tol:
-            # where the samples scatter well beyond the tolerance, an arc is grown with a
-            # tolerance of that scatter (seeded on +-3 samples: a line through 3
-            # scattered ones points anywhere), and kept only if it rises well above it
-            # and has the samples to show it (not a wobble of a hand or between tracks)
+        rise = min_rise_m * px_per_m
+        f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end)
+        if (f is None or f.i1 - f.i0 < 7) and noise[i] > 1.5 * tol:
+            # the plain tolerance broke the arc where the samples scatter well beyond
+            # it: grow it with a tolerance of that scatter (seeded on +-3 samples: a
+            # line through 3 scattered ones points anywhere), kept only if it rises
+            # well above it and has the samples to show it (not a hand's wobble)
             lo, hi = seed if seed is not None else (i - 1, i + 1)
             wide = (max(0, lo - 2), min(len(tr) - 1, hi + 2))
-            f = _arc(tr, i, wide, g_px, noise[i], max_gap_s, min_duration_s, 0.0, t_end, True)
-            if f is not None and (f.rise_px < NOISE_RISE * noise[i] or f.i1 - f.i0 < 7):
-                f = None
-        if f is None:
-            rise = min_rise_m * px_per_m
-            f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end)
+            fn = _arc(tr, i, wide, g_px, noise[i], max_gap_s, min_duration_s, 0.0, t_end, True)
+            if fn is not None and fn.rise_px >= NOISE_RISE * noise[i] and fn.i1 - fn.i0 >= 7:
+                f = fn
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
         covered[f.i0 : f.i1 + 1] = True
