@@ -170,6 +170,7 @@ class ColorLearner:
         self.frames = 0
         self.fps = 30.0
         self._short: list[list[_Cand]] = []  # flights seen only in short stretches
+        self._g: float | None = None  # image gravity (px/s^2) the flights fell with
 
     def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         s = work_scale(rgb.shape, self.long)
@@ -281,6 +282,7 @@ class ColorLearner:
         if not wins:
             return [], runs
         g = self._run_gravity(runs, [(a, cs) for _, a, cs in wins])
+        self._g = g
         if g is None:
             return [], runs
         # free flight: the windows near that gravity; their blobs carry the ball colours
@@ -545,11 +547,10 @@ class ColorLearner:
         short = {id(r) for r in self._short}
         frags: set[int] = set()
         for run in balls:
-            sat = float(np.median([c.sat for c in run]))
             # where two balls cross the association may go on with the other one: a
             # flight whose hue jumps is split there, so each part joins its own
             # colour (a mixed flight's mean hue is neither ball's)
-            parts = [run] if sat < 60 or id(run) in short else _hue_parts(run)
+            parts = [run] if _greyish(run) or id(run) in short else _hue_parts(run)
             # a blob or two of a mixed hue (where two balls overlap) may join a
             # colour but not start one
             if len(parts) > 1:
@@ -560,11 +561,12 @@ class ColorLearner:
                         _circular_median(np.array([c.hue for c in part])),
                         float(np.median([c.sat for c in part])),
                         part,
+                        _greyish(part) or (None if _pale(part) else False),
                     )
                 )
         ranges: list[ColorRange] = []
-        grey_runs = [r for r in runs if r[1] < 60]
-        runs = sorted((r for r in runs if r[1] >= 60), key=lambda r: -len(r[2]))
+        grey_runs = [r[:3] for r in runs if r[3]]
+        runs = sorted((r[:3] for r in runs if r[3] is False), key=lambda r: -len(r[2]))
         clusters: list[list] = []
         sat_of: list[float] = []
         for h, _s, run in runs:
@@ -579,14 +581,17 @@ class ColorLearner:
         total = sum(len(r) for _, _, r in runs) + sum(len(r) for _, _, r in grey_runs)
         # balls of one set share a size: the colour seen in the most flying blobs
         # is surely a ball; a "colour" whose blobs are all specks beside it is
-        # shirt texture bobbing with the body (r 2.3 beside balls of r 6)
+        # shirt texture bobbing with the body (r 2.3 beside balls of r 6). A
+        # quarter of ball-sized blobs will do: a ball crossing something of its
+        # own colour shows only its highlight moving (31 webcam s90: half the red
+        # ball's blobs were r 3-5 beside its whole blobs of r 14)
         big = max(clusters, key=lambda cl: sum(len(r) for r in cl[1]), default=None)
         r_ref = float(np.median([c.r for r in big[1] for c in r])) if big else 0.0
         for _h, members in clusters:
             cs = [c for run in members for c in run]
             if len(cs) < max(4, 0.03 * total):
                 continue
-            if float(np.median([c.r for c in cs])) < 0.5 * r_ref:
+            if sum(c.r >= 0.5 * r_ref for c in cs) < max(4, 0.25 * len(cs)):
                 continue
             if sum(id(r) in short for r in members) == len(members) < 2:
                 continue  # one short stretch alone could be a hand's swing
@@ -711,17 +716,25 @@ class ColorLearner:
         for c in flying or []:
             at.setdefault(c.frame, []).append(c)
         seg = ColorSegmenter(ColorModel(kept, None), ColorConfig(work_long_side=self.long))
+        # the size gravity implies (9.81 m/s^2 at 35 mm per ball radius, balls are
+        # 30-40 mm): a blob of the ball's colour far off it is something else the
+        # ball flew past (a poster of its hue: 40 wfov s42 read r 13 for balls of 4)
+        r_g = self._g * 0.035 / 9.81 if self._g else None
         radii = []
         for idx, rgb in zip(self._recent_idx, self._recent, strict=True):
             if idx not in at:
                 continue
             dets = seg.process(rgb)
+            if r_g is not None:
+                dets = [d for d in dets if 0.5 * r_g <= d.radius_px <= 1.8 * r_g]
             for c in at[idx]:
                 near = [d for d in dets if np.hypot(d.x - c.x, d.y - c.y) <= 2 * c.r + 3]
                 if near:
                     radii.append(max(d.radius_px for d in near))
         if len(radii) >= 3:
             radius = float(np.median(radii))
+        elif r_g is not None and not 0.5 * r_g <= radius <= 1.8 * r_g:
+            radius = r_g
         # a range that finds many ball-sized blobs in every frame paints a textured
         # wall or clutter: it too counts only where the picture moves
         model = ColorModel(kept, radius)
@@ -910,6 +923,25 @@ def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
 def _hue_dist(a: float | np.ndarray, b: float | np.ndarray) -> float | np.ndarray:
     """Shortest distance between hues on OpenCV's 0-179 hue circle."""
     return np.abs(((a - b + 90) % 180) - 90)
+
+
+def _greyish(run: list[_Cand]) -> bool:
+    """A white or grey ball's blobs: unsaturated, or bright and only faintly tinted.
+
+    A scene's white balance casts a tint on a white ball (S up to ~65 at V 240:
+    40 webcam s91's white read H 6, S 61, and was taken for a pale red "skin"
+    colour); saturated balls have S ~200, and light skin S ~85 or more. Such a
+    tinted run must be more than a 4-blob stretch: a pale wall just uncovered
+    by a ball or an arm falls for 4 frames now and then (55550 nfov s84: S
+    60-67, V 220).
+    """
+    return float(np.median([c.sat for c in run])) < 60 or (_pale(run) and len(run) >= 5)
+
+
+def _pale(run: list[_Cand]) -> bool:
+    """Bright and faintly tinted: a white ball under a tint or a pale wall, no coloured ball."""
+    sat = float(np.median([c.sat for c in run]))
+    return sat < 75 and float(np.median([c.val for c in run])) >= 200
 
 
 def _hue_parts(run: list[_Cand], jump: float = 9.0) -> list[list[_Cand]]:

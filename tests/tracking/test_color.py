@@ -212,3 +212,57 @@ def test_gravity_from_nine_blob_windows_where_there_are_enough():
     assert abs(ColorLearner._run_gravity(runs, noisy) / G - 1.0) < 0.02
     # too few long windows (short flights): the 6-blob windows decide
     assert ColorLearner._run_gravity([_arc(9, vy=-1000.0)], noisy) == 6000.0
+
+
+def test_the_ball_radius_is_held_to_what_gravity_implies():
+    """A poster of the ball's colour the balls fly past is not the ball's size."""
+    magenta = (200, 40, 170)
+    learner = ColorLearner()
+    learner._g = 4.0 * 9.81 / 0.035  # balls of radius 4 px
+    frames, flying = [], []
+    for k in range(6):
+        img = _wall()
+        cv2.circle(img, (100, 100), 14, magenta, -1)  # the poster
+        cv2.circle(img, (100 + k, 122), 4, magenta, -1)  # the ball just below it
+        frames.append(img)
+        # moving blobs read larger than the ball (its blur trail)
+        flying.append(_Cand(3 * k, k / 10, 100.0 + k, 122.0, 10.0, 155, 200, 200, 150, 150))
+    learner._recent, learner._recent_idx = frames, [3 * k for k in range(6)]
+    model = learner._vet([ColorRange(145, 165, 100, 80)], [200.0], 6.0, flying)
+    assert model.ball_radius_px is not None and 3.0 <= model.ball_radius_px <= 5.5
+
+
+def _tinted(run: list[_Cand], sat: float = 62.0, val: float = 242.0) -> list[_Cand]:
+    return [_Cand(c.frame, c.t, c.x, c.y, c.r, 6, sat, val, sat - 5, val - 10) for c in run]
+
+
+def test_a_white_ball_under_a_tinted_light_is_white():
+    """White balance tints a white ball (S ~61): not a pale red colour, a white ball."""
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    colour = [_arc(6) for _ in range(3)]
+    model = learner._flight_model([*colour, _tinted(_arc(6)), _tinted(_arc(6))], [])
+    assert [r.is_grey for r in model.ranges] == [False, True]
+    # pale 4-blob stretches (a pale wall an arm uncovered) are neither white nor a colour
+    learner._short = [_tinted(_arc(4)) for _ in range(3)]
+    model = learner._flight_model([*colour, *learner._short], [])
+    assert [r.is_grey for r in model.ranges] == [False]
+
+
+def test_a_ball_seen_partly_as_its_highlight_is_no_speck():
+    """Most of a red ball's moving blobs were its highlight (it crossed a red object)."""
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    orange = [
+        [_Cand(c.frame, c.t, c.x, c.y, 16.0, 18, 250, 238, 200, 200) for c in _arc(12)]
+        for _ in range(3)
+    ]
+    red = [
+        [
+            _Cand(c.frame, c.t, c.x, c.y, 4.0 if i < 5 else 14.0, 179, 215, 205, 150, 150)
+            for i, c in enumerate(_arc(8))
+        ]
+        for _ in range(2)
+    ]
+    model = learner._flight_model([*orange, *red], [])
+    assert len(model.ranges) == 2
