@@ -138,6 +138,7 @@ class _Cand:
     sat_lo: float  # 20th percentiles: what a range must still accept
     val_lo: float
     edge: bool = False  # touches the picture's border: cut off, its centre is off
+    big: bool = False  # over 1 % of the picture: a close fast ball's streak, or a hand
 
 
 _DEBUG = bool(__import__("os").environ.get("EJ_DEBUG"))
@@ -194,7 +195,9 @@ class ColorLearner:
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         img_area = cand.shape[0] * cand.shape[1]
         hh, ww = cand.shape
-        for b in find_blobs(cand, min_area=5, max_area=0.01 * img_area):
+        # up to 2.5 % of the picture: a ball 1.2 m away thrown high streaks over
+        # 2-3 ball areas (633 webcam s94: 2073 px at 480x360, its 6s never learned)
+        for b in find_blobs(cand, min_area=5, max_area=0.025 * img_area):
             x, y, w, h, area = b.x, b.y, b.w, b.h, b.area
             if b.aspect > 3.5 or b.fill < 0.3:
                 continue
@@ -246,6 +249,7 @@ class ColorLearner:
                     float(np.percentile(sat, 20)),
                     float(np.percentile(val, 20)),
                     x <= 0 or y <= 0 or x + w >= ww or y + h >= hh,
+                    area > 0.01 * img_area,
                 )
             )
 
@@ -308,8 +312,74 @@ class ColorLearner:
         for i, j, cs in self._out_of_top(runs, set(balls), g):
             balls[i] = balls[j] = {}
             flying.append(cs)
+        # fast balls the association did not link: chains that fall with g
+        taken = {id(c) for run in flying for c in run}
+        r_fly = float(np.median([c.r for run in flying for c in run])) if taken else 0.0
+        for chain in self._chains(g, taken, 0.5 * r_fly):
+            flying.append(chain)
+            self._short.append(chain)
         others = [run for i, run in enumerate(runs) if i not in balls]
         return flying, others
+
+    def _chains(
+        self, g: float, taken: set[int], r_min: float = 0.0, n: int = 4
+    ) -> list[list[_Cand]]:
+        """Blobs in n or more consecutive frames that fall with image gravity g.
+
+        A high throw seen from close by crosses the picture in 4-5 frames at
+        60 px a frame; among hands and arms the association links such a ball
+        to something else (645 webcam s78: a green 6 never learned). With g
+        known, two blobs of one size and hue predict where the third must be
+        to a few pixels, and a chain of n that keeps to the prediction and
+        falls through two ball diameters is a flight. Only fast chains (a
+        radius a frame or more): slow balls are in the parabola windows. Only
+        blobs of at least ``r_min``: shirt specks bob along chains too (51
+        webcam s60: r 2-4 specks beside balls of r 21 widened the red range).
+        """
+        by_frame: dict[int, list[_Cand]] = {}
+        for c in self.cands:
+            if not c.edge and id(c) not in taken and c.r >= r_min:
+                by_frame.setdefault(c.frame, []).append(c)
+
+        def alike(a: _Cand, b: _Cand) -> bool:
+            if not 0.5 <= b.r / a.r <= 2.0 or (a.sat >= 60) != (b.sat >= 60):
+                return False
+            return a.sat < 60 or _hue_dist(a.hue, b.hue) <= 12
+
+        used: set[int] = set()
+        out = []
+        for f in sorted(by_frame):
+            for c0 in by_frame[f]:
+                if id(c0) in used:
+                    continue
+                for c1 in by_frame.get(f + 1, []):
+                    if id(c1) in used or not alike(c0, c1) or c1.t <= c0.t:
+                        continue
+                    if np.hypot(c1.x - c0.x, c1.y - c0.y) < max(c0.r, c1.r):
+                        continue
+                    chain = [c0, c1]
+                    while True:
+                        a, b = chain[-2], chain[-1]
+                        dt = b.t - a.t
+                        vx = (b.x - a.x) / dt
+                        vy = (b.y - a.y) / dt + 0.5 * g * dt
+                        best, best_d = None, max(3.0, 0.5 * b.r)
+                        for c in by_frame.get(b.frame + 1, []):
+                            if id(c) in used or not alike(b, c) or c.t <= b.t:
+                                continue
+                            h = c.t - b.t
+                            d = np.hypot(c.x - b.x - vx * h, c.y - b.y - vy * h - 0.5 * g * h * h)
+                            if d <= best_d:
+                                best, best_d = c, d
+                        if best is None:
+                            break
+                        chain.append(best)
+                    fit = self._fixed_g(chain, g, n) if len(chain) >= n else []
+                    if fit:
+                        used.update(id(c) for c in chain)
+                        out.append(fit)
+                        break
+        return out
 
     @classmethod
     def _run_gravity(
@@ -447,7 +517,7 @@ class ColorLearner:
         """
         out: dict[int, _Cand] = {}
         seg: list[_Cand] = []
-        for c in [*run, None]:
+        for c in [*(c for c in run if not c.big), None]:
             if c is not None and not c.edge:
                 seg.append(c)
                 continue
@@ -481,6 +551,9 @@ class ColorLearner:
         picture's border (a ball thrown out of the top) have their centre pulled
         inwards, so they end a stretch.
         """
+        # big blobs (a close ball's streak, or a hand) are left out: a streak's
+        # centre is mid-exposure, and a hand's scoop would vote on gravity
+        run = [c for c in run if not c.big]
         out = []
         start = 0
         for k in range(len(run) + 1):

@@ -266,3 +266,36 @@ def test_a_ball_seen_partly_as_its_highlight_is_no_speck():
     ]
     model = learner._flight_model([*orange, *red], [])
     assert len(model.ranges) == 2
+
+
+def test_a_fast_ball_the_association_missed_is_chained_with_gravity():
+    """Four blobs a frame apart that keep to the parabola g predicts are a flight."""
+    learner = ColorLearner()
+    learner.cands = _arc(4, vy=-1800.0, r=8.0)  # 60 px a frame
+    # clutter: a hand blob in each frame, and a blob of the ball's hue that does not fall
+    learner.cands += [
+        _Cand(k, k / 30, 100.0 + 5 * k, 300.0, 20.0, 15, 120, 180, 100, 150) for k in range(4)
+    ]
+    learner.cands += [
+        _Cand(k, k / 30, 500.0, 400.0 - 60.0 * k, 8.0, 60, 200, 200, 150, 150) for k in range(4)
+    ]
+    chains = learner._chains(G, set())
+    assert [len(c) for c in chains] == [4] and all(c.x < 400 for c in chains[0])
+    assert learner._chains(G, {id(c) for c in learner.cands[:4]}) == []
+    # specks far smaller than the balls seen flying do not chain
+    assert learner._chains(G, set(), r_min=10.0) == []
+
+
+def test_a_fast_close_ball_blurred_into_a_streak_is_a_candidate():
+    """A ball 60 cm away thrown high streaks over ~2.4 ball areas: still a ball blob."""
+    green = (30, 170, 60)
+    frames = [_wall(), _wall(), _wall()]
+    cv2.circle(frames[0], (250, 200), 12, green, -1)
+    cv2.circle(frames[1], (250, 120), 12, green, -1)
+    cv2.line(frames[2], (100, 60), (100, 90), green, 24)  # motion blur
+    cv2.circle(frames[2], (100, 90), 12, green, -1)
+    assert np.count_nonzero(np.any(frames[2] != _wall(), axis=2)) > 0.01 * 320 * 240
+    learner = ColorLearner()
+    for f in frames:
+        learner.add(f)
+    assert [(round(c.x / 10), round(c.y / 10)) for c in learner.cands] == [(10, 8)]
