@@ -48,6 +48,8 @@ from edge_juggler.tracking.flights import (
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 
 MODALITIES = ("depth", "color", "rgbd", "tracks", "points")
+# samples per flank stretch for image gravity when 7-sample stretches find none
+WINDOW_SHORT = 5
 
 
 @dataclass
@@ -335,6 +337,8 @@ class Tracker:
         g = estimate_gravity_px(tracks, prior=prior)
         if g is None:  # no apex in the picture: the curvature of the arcs' flanks
             g = window_gravity(tracks, prior=prior)
+        if g is None:  # a close camera: each flank crosses the picture in a few frames
+            g = window_gravity(tracks, prior=prior, window=WINDOW_SHORT)
         return Scale(g, fy)
 
     def _depth_gravity(self, tracks: list[TrackSamples]) -> float | None:

@@ -95,3 +95,23 @@ def test_gravity_from_arc_flanks_without_apex():
     g = window_gravity(tracks, prior=2000.0)
     assert g is not None and abs(g - 2400.0) < 0.05 * 2400.0
     assert window_gravity(tracks, prior=200.0) is None  # outside the prior's bounds
+
+
+def test_gravity_from_short_flanks_of_a_close_camera():
+    """Close to the camera a flank crosses the picture in five or six frames, held
+    between catch and throw: no seven-sample stretch is free flight, five are."""
+    rng = np.random.default_rng(2)
+    tracks = []
+    for k in range(6):
+        t = np.arange(0, 0.2, 1 / 30)  # six frames of a ball falling in from the top
+        y = 10.0 + 900.0 * t + 0.5 * 5000.0 * t * t
+        x = 200.0 + 40 * k + 100.0 * t
+        th = np.arange(0.2, 0.5, 1 / 30)  # then held: the hand dips and rises
+        yh = y[-1] + 20.0 * np.sin(np.pi * (th - 0.2) / 0.3)
+        xy = np.concatenate([np.stack([x, y], 1), np.stack([np.full_like(th, x[-1]), yh], 1)])
+        tt = np.concatenate([t, th])
+        xy += rng.normal(0, 0.3, xy.shape)
+        tracks.append(TrackSamples(k, tt, xy, np.arange(len(tt))))
+    assert window_gravity(tracks, prior=5000.0) is None
+    g = window_gravity(tracks, prior=5000.0, window=5)
+    assert g is not None and abs(g - 5000.0) < 0.1 * 5000.0
