@@ -207,20 +207,25 @@ def test_throw_count_includes_unseen_throws(pattern):
         assert s["throws_seen"] < want - 3
 
 
-def test_throw_count_falls_back_to_a_steady_clock_when_the_readings_beats_do_not():
-    """A cascade reads 3 on beats from hand order even where those beats jumped
-    (a stray flight); the count then comes from a clock at the reading's period,
-    but only when the seen values follow the unit on that clock."""
-    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
-
+def _cascade_flights() -> tuple[list, float]:
+    """Clean flights of 12 s of a 3-ball cascade (time order) and the last sample time."""
     tracks = siteswap_tracks("3", noise_px=0.5)
     g = estimate_gravity_px(tracks)
     flights = sorted(
         clean_flights([f for t in tracks for f in extract_flights(t, g)], Scale(g)),
         key=lambda f: f.t_throw,
     )
+    return flights, max(float(t.t[-1]) for t in tracks)
+
+
+def test_throw_count_falls_back_to_a_steady_clock_when_the_readings_beats_do_not():
+    """A cascade reads 3 on beats from hand order even where those beats jumped
+    (a stray flight); the count then comes from a clock at the reading's period,
+    but only when the seen values follow the unit on that clock."""
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    flights, t_last = _cascade_flights()
     n = len(flights)
-    t_last = max(float(t.t[-1]) for t in tracks)
     beats = {i: i + (3 if i >= n // 2 else 0) for i in range(n)}  # a 3-beat jump midway
     line = [3 if b in beats.values() else None for b in range(max(beats.values()) + 1)]
 
@@ -245,14 +250,8 @@ def test_throw_count_clock_ignores_a_flight_on_a_wrong_beat():
 
     from edge_juggler.tracking.analysis import Reading, pattern_throw_count
 
-    tracks = siteswap_tracks("3", noise_px=0.5)
-    g = estimate_gravity_px(tracks)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, g)], Scale(g)),
-        key=lambda f: f.t_throw,
-    )
+    flights, t_last = _cascade_flights()
     n = len(flights)
-    t_last = max(float(t.t[-1]) for t in tracks)
     beats = {i: i for i in range(n)}
     r = Reading((3,), 1.0, 1 / 3.0, 1.3, beats, {i: 3 for i in range(n)})
     r.line = [3] * n
