@@ -288,9 +288,11 @@ def _grow(
     return lo, hi, ly.coef(), acc
 
 
-def local_noise_px(tr: TrackSamples, half_s: float = 0.3) -> np.ndarray:
-    """Robust scatter (px) of a track's positions, per sample, from the samples
-    within ``half_s`` of it.
+def local_noise_px(
+    tr: TrackSamples, half_s: float = 0.3, at: list[int] | None = None
+) -> np.ndarray:
+    """Robust scatter (px) of a track's positions at samples ``at`` (default: every
+    sample), from the samples within ``half_s`` of each.
 
     From third differences over consecutive frames, in x and y: they cancel
     constant gravity and constant speed (flight) and nearly cancel a hand's smooth
@@ -301,17 +303,18 @@ def local_noise_px(tr: TrackSamples, half_s: float = 0.3) -> np.ndarray:
     ball is seen whole (in a hand, in front of the body).
     """
     n = len(tr)
-    out = np.zeros(n)
+    idx = range(n) if at is None else at
+    out = np.zeros(len(idx))
     if n < 8:
         return out
     d = np.diff(np.asarray(tr.frame))
     ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
     e = np.abs(np.diff(tr.xy, 3, axis=0))  # (n - 3, 2)
     tc = 0.5 * (tr.t[1:-2] + tr.t[2:-1])
-    for k in range(n):
+    for j, k in enumerate(idx):
         near = ok & (np.abs(tc - tr.t[k]) <= half_s)
         if near.sum() >= 5:
-            out[k] = 1.4826 * float(np.median(e[near])) / np.sqrt(20.0)
+            out[j] = 1.4826 * float(np.median(e[near])) / np.sqrt(20.0)
     return out
 
 
@@ -334,7 +337,6 @@ def extract_flights(
         return []
     px_per_m = g_px / G
     tol = max(min_tol_px, tol_m * px_per_m)
-    noise = NOISE_TOL * local_noise_px(tr)
     flights: list[Flight] = []
     covered = np.zeros(len(tr), dtype=bool)
     cands = [(i, None) for i in sorted(apex_candidates(tr), key=lambda k: tr.xy[k, 1])]
@@ -345,15 +347,19 @@ def extract_flights(
             continue
         rise = min_rise_m * px_per_m
         f = _arc(tr, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end)
-        if (f is None or f.i1 - f.i0 < 7) and noise[i] > 1.5 * tol:
+        # (the scatter only where needed: it is the costly part on long tracks)
+        noise = 0.0
+        if f is None or f.i1 - f.i0 < 7:
+            noise = NOISE_TOL * float(local_noise_px(tr, at=[i])[0])
+        if noise > 1.5 * tol:
             # the plain tolerance broke the arc where the samples scatter well beyond
             # it: grow it with a tolerance of that scatter (seeded on +-3 samples: a
             # line through 3 scattered ones points anywhere), kept only if it rises
             # well above it and has the samples to show it (not a hand's wobble)
             lo, hi = seed if seed is not None else (i - 1, i + 1)
             wide = (max(0, lo - 2), min(len(tr) - 1, hi + 2))
-            fn = _arc(tr, i, wide, g_px, noise[i], max_gap_s, min_duration_s, 0.0, t_end, True)
-            if fn is not None and fn.rise_px >= NOISE_RISE * noise[i] and fn.i1 - fn.i0 >= 7:
+            fn = _arc(tr, i, wide, g_px, noise, max_gap_s, min_duration_s, 0.0, t_end, True)
+            if fn is not None and fn.rise_px >= NOISE_RISE * noise and fn.i1 - fn.i0 >= 7:
                 f = fn
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
