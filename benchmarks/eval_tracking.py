@@ -42,16 +42,13 @@ def evaluate_clip(
     pattern: str, seed: int, modality: str, profile: str, seconds: float = 10.0
 ) -> dict:
     """Render one clip, track it, compare with its ground truth."""
-    from edge_juggler.sim.source import SyntheticSource
+    from edge_juggler.sim.clips import clip_source
     from edge_juggler.siteswap import parse
     from edge_juggler.tracking.tracker import Tracker
 
     t0 = time.perf_counter()
-    # as sim.clips.render_clip, keeping the source: its world knows the throws just
-    # outside the recording, which the truth leaves out
-    src = SyntheticSource(
-        pattern, seed=seed, profile=profile, seconds=seconds, modality=modality, fps=30.0
-    )
+    # render_clip's source, kept: its world knows the throws just outside the clip
+    src = clip_source(pattern, seed, seconds=seconds, profile=profile, modality=modality)
     frames = list(src)
     truth = src.truth
     t1 = time.perf_counter()
@@ -67,7 +64,10 @@ def evaluate_clip(
     s = analysis.summary
     t_end = frames[-1].t_s
     true_throws = [e for e in truth.events if e["type"] == "throw" and e["t_s"] <= t_end]
-    lo, hi = throw_count_range(src.world, frames[0].t_s, t_end, t_end / max(len(frames) - 1, 1))
+    frame_s = (t_end - frames[0].t_s) / max(len(frames) - 1, 1)
+    lo, hi = throw_count_range(
+        src.world.throw_times(-1.0, t_end + 1.0), frames[0].t_s, t_end, frame_s
+    )
     true_peaks = [e for e in truth.events if e["type"] == "peak" and e["t_s"] <= t_end]
     errs = []
     ft_t = np.array([ft.t_s for ft in truth.frames])
@@ -110,19 +110,22 @@ def evaluate_clip(
     }
 
 
-def throw_count_range(world, t_first: float, t_last: float, frame_s: float) -> tuple[int, int]:  # noqa: ANN001
+def throw_count_range(
+    throws: list[float], t_first: float, t_last: float, frame_s: float
+) -> tuple[int, int]:
     """Throw counts the recording allows: a throw within half a frame period of
     its first or last frame may fall on either side of it.
 
     The simulator starts every pattern on a beat, so a throw sits at t = 0 +- the
     timing jitter (a few ms) on every clip; whether the truth counts it is a coin
     flip that no camera can call (the ball is in the hand in frame 0 either way).
+    ``throws``: every throw's time, also those just outside the recording.
     """
-    t = [e["t_s"] for e in world._all_events if e["type"] == "throw"]
-    edge = [x for x in t if min(abs(x - t_first), abs(x - t_last)) < frame_s / 2]
-    inside = [x for x in t if t_first <= x <= t_last]
-    out = len(edge) - sum(t_first <= x <= t_last for x in edge)
-    return len(inside) - (len(edge) - out), len(inside) + out
+    inside = [t_first <= x <= t_last for x in throws]
+    edge = [min(abs(x - t_first), abs(x - t_last)) < frame_s / 2 for x in throws]
+    edge_in = sum(i and e for i, e in zip(inside, edge, strict=True))
+    edge_out = sum(e and not i for i, e in zip(inside, edge, strict=True))
+    return sum(inside) - edge_in, sum(inside) + edge_out
 
 
 def throw_error(r: dict) -> int:

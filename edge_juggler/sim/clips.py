@@ -7,6 +7,32 @@ from edge_juggler.sim.source import SyntheticSource
 from edge_juggler.sim.truth import GroundTruth
 
 
+def clip_source(
+    label: str,
+    seed: int,
+    *,
+    seconds: float,
+    fps: float = 30.0,
+    profile: str = "azure_nfov",
+    scale: float = 1.0,
+    modality: str = "rgbd",
+    **overrides: object,
+) -> SyntheticSource:
+    """The source ``render_clip`` renders (its world also knows what lies outside
+    the clip)."""
+    return SyntheticSource(
+        label,
+        seed=seed,
+        profile=profile,
+        seconds=seconds,
+        modality=modality,
+        fps=fps,
+        scale=scale,
+        overrides={k: str(v) for k, v in overrides.items()},
+        name=f"synthetic:{label}?seed={seed}",
+    )
+
+
 def render_clip(
     label: str,
     seed: int,
@@ -24,16 +50,15 @@ def render_clip(
     which is what makes thousands of training clips cheap. Keyword overrides set
     scenario fields (e.g. ``distance=1.5``).
     """
-    src = SyntheticSource(
+    src = clip_source(
         label,
-        seed=seed,
-        profile=profile,
+        seed,
         seconds=seconds,
-        modality=modality,
         fps=fps,
+        profile=profile,
         scale=scale,
-        overrides={k: str(v) for k, v in overrides.items()},
-        name=f"synthetic:{label}?seed={seed}",
+        modality=modality,
+        **overrides,
     )
     frames = list(src)
     return frames, src.truth

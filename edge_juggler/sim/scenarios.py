@@ -570,6 +570,14 @@ class World:
             (e for e in self._all_events if 0.0 <= e["t_s"] <= known), key=lambda e: e["t_s"]
         )
 
+    def throw_times(self, t0: float, t1: float) -> list[float]:
+        """Every scheduled throw between t0 and t1, also before 0 or after the
+        recording, which the truth's events leave out (evaluation at its edges)."""
+        self.ensure(t1)
+        return sorted(
+            e["t_s"] for e in self._all_events if e["type"] == "throw" and t0 <= e["t_s"] <= t1
+        )
+
     def _background_hands(self, rng, rests, hy, hz) -> list[HandPath]:  # noqa: ANN001
         body = self.body
         assert body is not None

@@ -53,16 +53,25 @@ def test_throw_count_close(rows):
 
 
 def test_throw_count_range_allows_only_edge_throws():
-    class World:  # throws at the edges of a 0..9.9 s recording at 10 fps, and inside
-        _all_events = [
-            {"type": "throw", "t_s": t} for t in (-0.2, -0.04, 0.03, 1.0, 5.0, 9.86, 9.93, 9.99)
-        ] + [{"type": "catch", "t_s": 0.0}]
-
+    # throws at the edges of a 0..9.9 s recording at 10 fps, and inside
+    throws = [-0.2, -0.04, 0.03, 1.0, 5.0, 9.86, 9.93, 9.99]
     # inside: 0.03, 1.0, 5.0, 9.86 (4); within 0.05 s of an edge: -0.04 (out), 0.03 (in),
     # 9.93 (out: after the last frame); 9.86 is 0.04 s before it (in); 9.99 is too far
-    assert eval_tracking.throw_count_range(World(), 0.0, 9.9, 0.1) == (2, 6)
+    assert eval_tracking.throw_count_range(throws, 0.0, 9.9, 0.1) == (2, 6)
     row = {"throws": 7, "true_throws": 4, "true_throws_range": [2, 6]}
     assert eval_tracking.throw_error(row) == 1
+
+
+def test_world_knows_the_throws_outside_the_recording():
+    from edge_juggler.sim.clips import clip_source
+
+    src = clip_source("3", 5, seconds=2.0, profile="webcam", modality="color")
+    list(src)
+    truth = [e["t_s"] for e in src.truth.events if e["type"] == "throw"]
+    every = src.world.throw_times(-1.0, 3.0)
+    assert set(truth) <= set(every)
+    assert any(t < 0 for t in every) and any(t > 2.0 for t in every)  # the truth has neither
+    assert all(0 <= t for t in truth)
 
 
 def test_apex_height_with_depth(rows):
