@@ -245,6 +245,13 @@ def _grow(
         s_ = t[k] - t0
         if abs(y[k] - 0.5 * acc * s_ * s_ - (b * s_ + c)) > tol:
             return None
+
+    def on_arc(k: int) -> tuple[bool, float, float]:
+        """Whether sample k lies on the current fit (and its s, y less gravity)."""
+        s_ = t[k] - t0
+        r = y[k] - 0.5 * acc * s_ * s_
+        return abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol, s_, r
+
     grow_lo = grow_hi = True
     added = 0
     while grow_lo or grow_hi:
@@ -259,15 +266,11 @@ def _grow(
                 else:
                     grow_hi = False
                 continue
-            s_ = t[k] - t0
-            r = y[k] - 0.5 * acc * s_ * s_
-            fits = abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol
+            fits, s_, r = on_arc(k)
             k2 = k - 1 if side == 0 else k + 1
             if not fits and skip and 0 <= k2 < n and abs(t[k2] - t[edge]) <= max_gap_s:
-                s2 = t[k2] - t0
-                r2 = y[k2] - 0.5 * acc * s2 * s2
-                if abs(r2 - ly.predict(s2)) <= tol and abs(x[k2] - lx.predict(s2)) <= 1.5 * tol:
-                    k, s_, r, fits = k2, s2, r2, True
+                fits, s_, r = on_arc(k2)
+                k = k2 if fits else k
             if fits:
                 ly.add(s_, r)
                 lx.add(s_, x[k])
