@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from edge_juggler.tracking.color import ColorLearner, ColorModel, ColorRange, _Cand
 
@@ -138,22 +139,34 @@ def _grey(run: list[_Cand]) -> list[_Cand]:
     return [_Cand(c.frame, c.t, c.x, c.y, c.r, 0, 20, 200, 10, 180) for c in run]
 
 
-def test_two_whole_grey_flights_make_a_white_ball():
+def _tinted(run: list[_Cand], sat: float = 62.0, val: float = 242.0) -> list[_Cand]:
+    return [_Cand(c.frame, c.t, c.x, c.y, c.r, 6, sat, val, sat - 5, val - 10) for c in run]
+
+
+def _learner() -> ColorLearner:
+    """A learner that has seen a plain wall (the reference its colours are judged by)."""
     learner = ColorLearner()
     learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    return learner
+
+
+@pytest.mark.parametrize("whiten", [_grey, _tinted], ids=["grey", "tinted"])
+def test_two_whole_white_flights_make_a_white_ball(whiten):
+    """Two whole flights of grey blobs, or of a white ball under a tinted light
+    (S ~61: not a pale red colour), make a white ball."""
+    learner = _learner()
     colour = [_arc(6) for _ in range(3)]
-    model = learner._flight_model([*colour, _grey(_arc(6)), _grey(_arc(6))], [])
+    model = learner._flight_model([*colour, whiten(_arc(6)), whiten(_arc(6))], [])
     assert [r.is_grey for r in model.ranges] == [False, True]
-    # as many bright grey blobs in 4-blob stretches (specks falling on a coloured ball
-    # fit gravity too) are no white ball
-    learner._short = [_grey(_arc(4)) for _ in range(3)]
+    # as many such blobs in 4-blob stretches (specks falling on a coloured ball fit
+    # gravity too; a pale wall an arm uncovered) are neither white nor a colour
+    learner._short = [whiten(_arc(4)) for _ in range(3)]
     model = learner._flight_model([*colour, *learner._short], [])
     assert [r.is_grey for r in model.ranges] == [False]
 
 
 def test_a_flight_the_association_carried_on_to_another_ball_is_split_by_hue():
-    learner = ColorLearner()
-    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    learner = _learner()
     run = _arc(16)
     mixed = [  # an orange ball, then (the balls crossed) a green one
         _Cand(c.frame, c.t, c.x, c.y, c.r, 15.0 if i < 8 else 67.0, 220, 230, 180, 180)
@@ -165,8 +178,7 @@ def test_a_flight_the_association_carried_on_to_another_ball_is_split_by_hue():
 
 
 def test_a_blob_of_mixed_hue_where_balls_overlap_starts_no_colour():
-    learner = ColorLearner()
-    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    learner = _learner()
     red = [  # a red ball that passed in front of a blue one twice (H 140: both mixed)
         _Cand(c.frame, c.t, c.x, c.y, c.r, 140.0 if i in (3, 11) else 0.0, 210, 230, 180, 180)
         for i, c in enumerate(_arc(16))
@@ -193,8 +205,7 @@ def test_gravity_is_the_balls_not_that_of_many_falling_specks():
 
 
 def test_specks_that_fall_beside_the_balls_are_no_ball_colour():
-    learner = ColorLearner()
-    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    learner = _learner()
     balls = [_arc(6, r=6.0) for _ in range(3)]  # H 60
     specks = [
         [_Cand(c.frame, c.t, c.x, c.y, 2.3, 100.0, 120, 190, 100, 180) for c in _arc(6, r=2.3)]
@@ -232,27 +243,9 @@ def test_the_ball_radius_is_held_to_what_gravity_implies():
     assert model.ball_radius_px is not None and 3.0 <= model.ball_radius_px <= 5.5
 
 
-def _tinted(run: list[_Cand], sat: float = 62.0, val: float = 242.0) -> list[_Cand]:
-    return [_Cand(c.frame, c.t, c.x, c.y, c.r, 6, sat, val, sat - 5, val - 10) for c in run]
-
-
-def test_a_white_ball_under_a_tinted_light_is_white():
-    """White balance tints a white ball (S ~61): not a pale red colour, a white ball."""
-    learner = ColorLearner()
-    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
-    colour = [_arc(6) for _ in range(3)]
-    model = learner._flight_model([*colour, _tinted(_arc(6)), _tinted(_arc(6))], [])
-    assert [r.is_grey for r in model.ranges] == [False, True]
-    # pale 4-blob stretches (a pale wall an arm uncovered) are neither white nor a colour
-    learner._short = [_tinted(_arc(4)) for _ in range(3)]
-    model = learner._flight_model([*colour, *learner._short], [])
-    assert [r.is_grey for r in model.ranges] == [False]
-
-
 def test_a_ball_seen_partly_as_its_highlight_is_no_speck():
     """Most of a red ball's moving blobs were its highlight (it crossed a red object)."""
-    learner = ColorLearner()
-    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    learner = _learner()
     orange = [
         [_Cand(c.frame, c.t, c.x, c.y, 16.0, 18, 250, 238, 200, 200) for c in _arc(12)]
         for _ in range(3)
