@@ -347,6 +347,23 @@ class ColorLearner:
             return a.sat < 60 or _hue_dist(a.hue, b.hue) <= 12
 
         used: set[int] = set()
+
+        def next_on(chain: list[_Cand]) -> _Cand | None:
+            """The blob in the next frame where the chain's fall puts it, if any."""
+            a, b = chain[-2], chain[-1]
+            dt = b.t - a.t
+            vx = (b.x - a.x) / dt
+            vy = (b.y - a.y) / dt + 0.5 * g * dt
+            best, best_d = None, max(3.0, 0.5 * b.r)
+            for c in by_frame.get(b.frame + 1, []):
+                if id(c) in used or not alike(b, c) or c.t <= b.t:
+                    continue
+                h = c.t - b.t
+                d = np.hypot(c.x - b.x - vx * h, c.y - b.y - vy * h - 0.5 * g * h * h)
+                if d <= best_d:
+                    best, best_d = c, d
+            return best
+
         out = []
         for f in sorted(by_frame):
             for c0 in by_frame[f]:
@@ -358,22 +375,8 @@ class ColorLearner:
                     if np.hypot(c1.x - c0.x, c1.y - c0.y) < max(c0.r, c1.r):
                         continue
                     chain = [c0, c1]
-                    while True:
-                        a, b = chain[-2], chain[-1]
-                        dt = b.t - a.t
-                        vx = (b.x - a.x) / dt
-                        vy = (b.y - a.y) / dt + 0.5 * g * dt
-                        best, best_d = None, max(3.0, 0.5 * b.r)
-                        for c in by_frame.get(b.frame + 1, []):
-                            if id(c) in used or not alike(b, c) or c.t <= b.t:
-                                continue
-                            h = c.t - b.t
-                            d = np.hypot(c.x - b.x - vx * h, c.y - b.y - vy * h - 0.5 * g * h * h)
-                            if d <= best_d:
-                                best, best_d = c, d
-                        if best is None:
-                            break
-                        chain.append(best)
+                    while (nxt := next_on(chain)) is not None:
+                        chain.append(nxt)
                     fit = self._fixed_g(chain, g, n) if len(chain) >= n else []
                     if fit:
                         used.update(id(c) for c in chain)
