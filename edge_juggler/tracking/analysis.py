@@ -1202,9 +1202,13 @@ def analyse_flights(
         # the first seen sample sits well above the release point; the hands' level
         # (where balls are thrown and caught) does not.
         rise = f.rise_px
+        y_rel = f.throw_xy[1]
         if level is not None:  # a release seen below the usual level still counts
-            rise = max(level, f.throw_xy[1]) - f.apex_xy[1]
-        if f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:
+            y_rel = max(level, f.throw_xy[1])
+            rise = y_rel - f.apex_xy[1]
+        if f.metric is not None:  # seen with depth: metres at one reference depth
+            h = f.metric.height_above(y_rel)
+        elif f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:
             # the arc's own pixel gravity is its scale: right where the ball flew,
             # whatever its depth did on the way (g T^2 / 8 without the end points)
             h = G * rise / f.accel_px

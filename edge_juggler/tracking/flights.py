@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from edge_juggler.tracking.association import BALL_RADIUS_M, log_mode
 
@@ -35,6 +36,25 @@ class TrackSamples:
 
     def __len__(self) -> int:
         return len(self.t)
+
+
+@dataclass(frozen=True)
+class MetricArc:
+    """An arc seen at one reference depth (``at_reference_depth``): its height in metres.
+
+    Image rows are pixels at the ball's own depth, which changes along a high
+    throw; rows at the reference depth are metres times ``px_per_m``.
+    """
+
+    apex_y: float  # apex row at the reference depth
+    cy: float  # the camera's principal point row
+    k_throw: float  # depth at the throw over the reference depth
+    px_per_m: float  # pixels per metre at the reference depth
+
+    def height_above(self, y_image: float) -> float:
+        """Metres from an image row at the throw (the hands' level) up to the apex."""
+        level = self.cy + (y_image - self.cy) * self.k_throw
+        return (level - self.apex_y) / self.px_per_m
 
 
 @dataclass
@@ -63,6 +83,7 @@ class Flight:
     throw_hand: str | None = None
     catch_hand: str | None = None
     height_m: float | None = None
+    metric: MetricArc | None = None  # the arc at one reference depth (depth cameras)
     extra: dict = field(default_factory=dict)
     # throw/catch moments and x where the arc crosses the hands' level (set by analysis);
     # robust to arcs whose ends were lost among the hands
@@ -454,17 +475,24 @@ def _half(
     Returns (first index, last index, apex time, apex y, x line coefficients)
     or None when the samples are no arc.
     """
-    i = hi if end else lo
-    seed = (max(lo, hi - 2), hi) if end else (lo, min(hi, lo + 2))
-    if seed[1] - seed[0] < 2:
+    best = None
+    # the outermost sample may be a ball cut by the picture's edge (its centre a few
+    # pixels off): a seed one sample in still finds the arc
+    for shift in (0, 1):
+        i = hi - shift if end else lo + shift
+        seed = (max(lo, i - 2), i) if end else (i, min(hi, i + 2))
+        if seed[1] - seed[0] < 2:
+            continue
+        grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
+        if grown is None:
+            continue
+        a, b, (vb, c), acc = grown
+        a, b = max(a, lo), min(b, hi)
+        if b - a >= 2 and (best is None or b - a > best[1] - best[0]):
+            best = (a, b, (vb, c), acc, i)
+    if best is None:
         return None
-    grown = _grow(tr, i, g_px, tol, max_gap_s, seed)
-    if grown is None:
-        return None
-    a, b, (vb, c), acc = grown
-    a, b = max(a, lo), min(b, hi)
-    if b - a < 2:
-        return None
+    a, b, (vb, c), acc, i = best
     s_apex = -vb / acc
     if (end and s_apex <= 0) or (not end and s_apex >= 0):
         return None  # not rising into / falling out of the hidden part
@@ -571,6 +599,71 @@ def stitch_hidden_apexes(
             )
         )
     return out
+
+
+def at_reference_depth(
+    tracks: list[TrackSamples], centre: tuple[float, float]
+) -> tuple[list[TrackSamples], float | None]:
+    """The tracks as a pinhole camera would see them if every ball stayed at one depth.
+
+    A ball that flies towards or away from the camera (a throw a little forward,
+    or any high throw under a tilted camera, whose optical axis is not level)
+    changes its pixels per metre on the way: its image path is no parabola, and
+    close to a wide-angle camera the image gravity of one 6 varies by 40 % from
+    the hands to the top of the picture. Scaling each sample's offset from the
+    principal point ``centre`` by its depth over the median ball depth gives
+    the path in metres, times one constant: a parabola with one gravity
+    (9.81 m/s^2 at the reference depth). Depth is smoothed along the track (a
+    running median of 5, gaps filled in time) so one flying-pixel reading does
+    not move a sample. Tracks with fewer than 3 depth readings and tracks
+    without depth stay as they are; returns (tracks, reference depth or None).
+    """
+    zs = [tr.z[np.isfinite(tr.z) & (tr.z > 0)] for tr in tracks if tr.z is not None]
+    z_all = np.concatenate(zs) if zs else np.array([])
+    if z_all.size < 10:
+        return tracks, None
+    z_ref = float(np.median(z_all))
+    c = np.asarray(centre, dtype=float)
+    out = []
+    for tr in tracks:
+        ok = np.isfinite(tr.z) & (tr.z > 0) if tr.z is not None else np.zeros(len(tr), bool)
+        if ok.sum() < 3:
+            out.append(tr)
+            continue
+        z = np.interp(tr.t, tr.t[ok], tr.z[ok])
+        if len(z) >= 5:
+            z = median_filter(z, size=5, mode="nearest")
+        # balls fly within reach of the body: a reading far outside is no ball's
+        z = np.clip(z, 0.6 * z_ref, 1.6 * z_ref)
+        xy = c + (tr.xy - c) * (z / z_ref)[:, None]
+        out.append(TrackSamples(tr.id, tr.t, xy, tr.frame, z))
+    return out, z_ref
+
+
+def attach_metric_arcs(
+    flights: list[Flight], ref_tracks: list[TrackSamples], z_ref: float, fy: float, cy: float
+) -> None:
+    """Give each flight its arc at the reference depth (``Flight.metric``).
+
+    The flights themselves are found in image pixels; only their heights
+    change: the samples of each arc, moved to the reference depth, are fitted
+    with 9.81 m/s^2 there. Stitched flights (two tracks) keep their image heights.
+    """
+    by_id = {tr.id: tr for tr in ref_tracks}
+    px_per_m = fy / z_ref
+    g_ref = G * px_per_m
+    for f in flights:
+        tr = by_id.get(f.ball)
+        if tr is None or "stitched" in f.extra or f.i1 - f.i0 < 3 or f.i1 >= len(tr):
+            continue
+        s_ = tr.t[f.i0 : f.i1 + 1] - f.t_apex
+        (b, c), _res = _fit_fixed(s_, tr.xy[f.i0 : f.i1 + 1, 1], g_ref)
+        f.metric = MetricArc(
+            apex_y=float(c - b * b / (2 * g_ref)),
+            cy=cy,
+            k_throw=float(tr.z[f.i0] / z_ref) if tr.z is not None else 1.0,
+            px_per_m=px_per_m,
+        )
 
 
 def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSamples]:

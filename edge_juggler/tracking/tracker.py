@@ -39,6 +39,8 @@ from edge_juggler.tracking.color import (
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import (
     TrackSamples,
+    at_reference_depth,
+    attach_metric_arcs,
     drop_top_edge,
     estimate_gravity_px,
     extract_flights,
@@ -367,6 +369,11 @@ class Tracker:
         flights = dedupe_flights(clean_flights(flights, scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
+        metric = self.depth_seg.full if self.depth_seg is not None else self.points_intr
+        if metric is not None:  # heights in metres: a high throw changes depth on the way
+            ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
+            if z_ref is not None:
+                attach_metric_arcs(flights, ref_tracks, z_ref, metric.fy, metric.cy)
         return flights, scale
 
     def _live_analysis(self, now: float) -> tuple[Event, ...]:

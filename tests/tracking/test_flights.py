@@ -176,3 +176,68 @@ def test_scattered_samples_still_make_one_arc_and_a_wobble_none():
     finally:
         flights_module.NOISE_TOL = saved
     assert extract_flights(still, G_PX) == plain
+
+
+def _pinhole_throw(fy: float = 500.0, cy: float = 240.0) -> tuple[TrackSamples, float]:
+    """A 1.5 m high throw that comes 0.4 m towards a pinhole camera on the way up.
+
+    Returns the track (pixels, with depth) and the image gravity at the median depth.
+    """
+    t = np.arange(0.0, 1.1, 1 / 30)
+    v0 = np.sqrt(2 * 9.81 * 1.5)
+    y_m = -(v0 * t - 0.5 * 9.81 * t * t)  # up is negative, as in the image
+    z = 2.0 - 0.4 * t / t[-1]
+    xy = np.stack([320.0 + 0 * t, cy + fy * y_m / z], 1)
+    return TrackSamples(1, t, xy, np.arange(len(t)), z), 9.81 * fy / float(np.median(z))
+
+
+def test_reference_depth_makes_an_arc_that_moves_in_depth_one_parabola():
+    from edge_juggler.tracking.flights import at_reference_depth
+
+    tr, g_px = _pinhole_throw()
+    # in pixels its curvature changes by more than 10 % along the arc...
+    acc = np.diff(tr.xy[:, 1], 2) * 900
+    assert acc.max() / acc.min() > 1.1
+    (flat,), z_ref = at_reference_depth([tr], (320.0, 240.0))
+    # ...at one reference depth it is a parabola with 9.81 m/s^2 at that depth
+    acc = np.diff(flat.xy[:, 1], 2) * 900
+    assert z_ref is not None and np.allclose(acc, 9.81 * 500 / z_ref, rtol=0.02)
+    fl = extract_flights(flat, 9.81 * 500 / z_ref)
+    assert len(fl) == 1 and fl[0].i1 - fl[0].i0 + 1 >= len(tr) - 2
+    # a track without depth stays as it is
+    bare = TrackSamples(2, tr.t, tr.xy, tr.frame)
+    out, _z = at_reference_depth([bare, tr], (320.0, 240.0))
+    assert out[0] is bare
+
+
+def test_a_half_whose_edge_sample_is_cut_by_the_picture_still_stitches():
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tracks = siteswap_tracks("5", seconds=8.0)
+    pieces = []
+    for k, tr in enumerate(tracks):  # the top 0.35 m of each arc unseen
+        pieces += _split_at_top(tr, top_px=250.0, first_id=1000 * (k + 1))
+    inside = [f for tr in pieces for f in extract_flights(tr, G_PX)]
+    clean = stitch_hidden_apexes(pieces, inside, G_PX)
+    assert len(clean) >= 20
+    # a ball entering the picture is half outside it: its centre reads a few px low
+    cut = []
+    for p in pieces:
+        xy = p.xy.copy()
+        if xy[1, 1] > xy[0, 1]:  # falling in from the top: the first sample
+            xy[0, 1] += 8.0
+        cut.append(TrackSamples(p.id, p.t, xy, p.frame))
+    assert len(stitch_hidden_apexes(cut, inside, G_PX)) >= len(clean) - 1
+
+
+def test_metric_arc_gives_the_height_of_a_throw_that_moves_in_depth():
+    from edge_juggler.tracking.flights import at_reference_depth, attach_metric_arcs
+
+    tr, g_px = _pinhole_throw()
+    (f,) = extract_flights(tr, g_px)
+    # from the image alone (the arc's own pixel gravity) the height is off by > 5 cm
+    assert abs(9.81 * f.rise_px / f.accel_px - 1.5) > 0.05
+    ref, z_ref = at_reference_depth([tr], (320.0, 240.0))
+    attach_metric_arcs([f], ref, z_ref, 500.0, 240.0)
+    assert f.metric is not None
+    assert abs(f.metric.height_above(tr.xy[0, 1]) - 1.5) < 0.02
