@@ -33,6 +33,13 @@ class DepthConfig:
     min_body_m2: float = 0.12  # visible area of a person (torso and more)
     min_fill: float = 0.5  # blob area / bbox area (a disc is 0.785)
     max_aspect: float = 2.0
+    # hands: the end of an arm, within reach of a shoulder (adult proportions)
+    min_hand_area: float = 1.0  # in typical ball areas (a hand is about 1.7)
+    head_to_shoulder_m: float = 0.28  # top of the head to the shoulder line
+    shoulder_half_m: float = 0.2  # shoulder joint from the body's centre line
+    reach_m: float = 0.8  # shoulder to palm, arm stretched (0.63 m for 1.75 m tall)
+    hand_step_m: float = 0.1  # a hand moves less than this between frames
+    hip_below_shoulder_m: float = 0.45  # the hip joints' drop (0.5 m for 1.75 m tall)
     work_width: int = 400  # frames wider than this are halved
 
 
@@ -40,6 +47,15 @@ def _kth(v: np.ndarray, q: float) -> float:
     """Quantile by partition (np.percentile/median cost ~10x more on small arrays)."""
     k = min(len(v) - 1, int(q * len(v)))
     return float(np.partition(v, k)[k])
+
+
+def _run_around(on: np.ndarray, k: int) -> tuple[int, int]:
+    """The run [lo, hi) of True values in a 1-D bool array that holds index k."""
+    if not on[k]:
+        return k, k
+    lo = k - int(np.argmin(on[k::-1])) + 1 if not on[: k + 1].all() else 0
+    hi = k + int(np.argmin(on[k:])) if not on[k:].all() else on.size
+    return lo, hi
 
 
 class DepthSegmenter:
@@ -63,6 +79,8 @@ class DepthSegmenter:
         self._kernel_cache: dict[int, np.ndarray] = {}
         self._n = 0
         self._hand_row: float | None = None  # lower hand's row (work px), last frame
+        self._last_hands: dict[bool, tuple[float, float]] = {}  # right? -> (col, row) work px
+        self._head_at: tuple[float, float] | None = None  # top row, column (work px)
 
     def _kernel(self, k: int) -> np.ndarray:
         if k not in self._kernel_cache:
@@ -205,7 +223,7 @@ class DepthSegmenter:
                 # a ball touching a thin body part (arm, head, hand) joins its blob
                 if lateral <= cfg.max_lateral_m + 0.3:
                     joined.append(b)
-                if b.area > 3 * np.pi * r_exp**2:
+                if b.area > cfg.min_hand_area * np.pi * r_exp**2:
                     arms.append((b.area, b))
         # balls touch hands, arms and the head, not the legs: below the lower hand
         # (last frame's) plus two ball sizes, the split has nothing to look for
@@ -224,11 +242,7 @@ class DepthSegmenter:
                 self._holes(d[box], far[box], dets, bx - c0 - gx, c0 + gx, gy, lo, hi, a_lo, a_hi)
             )
         dets = self._join_pieces(dets)
-        # legs run out of the bottom of the picture (standing on the floor), arms do not:
-        # a leg's nearest point (knee, foot) is no hand
-        bottom = mask.shape[0] - 1
-        arms = sorted((a for a in arms if a[1].y + a[1].h < bottom), key=lambda a: -a[0])[:2]
-        hands = self._hands(far, mask, [b for _, b in arms], c0)
+        hands = self._hands(far, mask, [b for _, b in sorted(arms, key=lambda a: -a[0])], dets, c0)
         self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m
 
@@ -421,30 +435,162 @@ class DepthSegmenter:
             a_min <= area <= a_max and aspect <= cfg.max_aspect and area / (w * h) >= cfg.min_fill
         )
 
-    def _hands(self, d: np.ndarray, mask: np.ndarray, arms: list[Blob], c0: int) -> list[Hand]:
-        """Hands are the nearest part of each arm-sized blob in front of the body."""
-        out: list[Hand] = []
+    def _head(self, d: np.ndarray) -> tuple[float, float] | None:
+        """The top of the head (work row) and its column in the region, or None.
+
+        Per column, the first row from which the body's depth band stays filled for
+        0.3 m (a ball above the head is shorter). The highest such start whose
+        neighbours within 0.1 m of its height span a head's width (a wall or a box
+        top at the body's depth is wider), with a chest's width 0.45 m below it (a
+        slice of furniture is not), is the head. Dark hair that reads no depth puts
+        the top a few centimetres low. None when nothing qualifies or the head is
+        cut off by the top of the picture (the shoulders are unknown).
+        """
+        zb = float(self.body_z)
+        ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body
+        # every other column is plenty (a head is > 10 work px wide at 3.5 m in WFOV),
+        # and every other row when 0.3 m still spans 15 of them
+        rs = 2 if ppm >= 100 else 1
+        band = cv2.inRange(d[::rs, ::2], int(zb - 400), int(zb + 300))
+        filled = band > 0
+        ppm_r = ppm / rs  # rows per metre
+        run = max(3, int(0.3 * ppm_r))
+        cs = np.cumsum(filled, axis=0, dtype=np.int32)
+        win = cs[run:] - cs[:-run]  # filled rows in (r, r + run]
+        ok = filled[1 : 1 + win.shape[0]] & (win >= int(0.85 * run))
+        if not ok.any():
+            return None
+        n = filled.shape[0]
+        first = np.where(ok.any(axis=0), ok.argmax(axis=0) + 1, n)
+        cols = np.arange(first.size)
+        for _ in range(4):
+            c = int(np.argmin(first))
+            top = int(first[c])
+            if top >= n or top <= 1:
+                return None
+            lo, hi = _run_around(first <= top + 0.1 * ppm_r, c)
+            # a head is narrow, and a torso hangs below it: 0.45 m down, the band
+            # spans a chest's width (a slice of a box at the body's depth does not)
+            chest = filled[min(top + int(0.45 * ppm_r), n - 1)]
+            c_lo, c_hi = _run_around(chest, (lo + hi) // 2)
+            if 2.0 * (hi - lo) / ppm <= 0.35 and 2.0 * (c_hi - c_lo) / ppm >= 0.25:
+                return float(top * rs), float(lo + hi - 1)  # 2 * mean of the columns
+            first[(cols >= lo) & (cols < hi)] = n
+        return None
+
+    @staticmethod
+    def _tip(d: np.ndarray, mask: np.ndarray, b: Blob) -> tuple[float, float, float] | None:
+        """A blob's nearest part: (column, row) in the region's work pixels, depth in m.
+
+        The centre of its nearest 5 % and what lies within 6 cm of them (every other
+        pixel is plenty).
+        """
+        sel = mask[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2] > 0
+        zz = d[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2]
+        vals = zz[sel]
+        if vals.size == 0:
+            return None
+        zmin = float(np.partition(vals, vals.size // 20)[vals.size // 20])
+        tip = sel & (zz <= zmin + 60)
+        ys, xs = np.nonzero(tip)
+        if xs.size == 0:
+            return None
+        z = _kth(zz[tip], 0.5) / 1000.0
+        return 2.0 * float(xs.mean()) + b.x, 2.0 * float(ys.mean()) + b.y, z
+
+    def _hands(
+        self, d: np.ndarray, mask: np.ndarray, arms: list[Blob], dets: list[Detection], c0: int
+    ) -> list[Hand]:
+        """Each hand is an arm's end or a held ball within reach, one on each side.
+
+        Candidates are the nearest part of each arm-sized blob and the ball
+        detections (a hand with its ball reads as one ball-sized blob when the
+        forearm merges with the body). One must lie in front of the body, below the
+        shoulder line (not the head) and within an arm's reach of a shoulder; below
+        the hips only something held in front of the legs counts (a knee lies in the
+        plane of the body). The shoulders hang a fixed distance below the top of the
+        head. On each side of the head the candidate nearest last frame's hand wins
+        (hands move continuously, a thrown ball leaves fast), else the lowest (balls
+        fly above the hands). Without a head (cut off), the two largest blobs that
+        do not run out of the bottom of the picture (legs do) are taken.
+        """
+        cfg = self.cfg
         st = self.step
-        full = self.full
+        zb_m = float(self.body_z) / 1000.0
+        f, cx, cy = self.f, self.intr.cx - c0, self.intr.cy
+        # the head moves slowly: every other frame is plenty (kept in frame columns)
+        if self._n % 2 == 1 or self._head_at is None:
+            head = self._head(d)
+            self._head_at = None if head is None else (head[0], head[1] + c0)
+        head = None if self._head_at is None else (self._head_at[0], self._head_at[1] - c0)
+        if head is None:
+            self._last_hands = {}
+        tips: list[tuple[float, float, float]] = []
+        if head is not None:
+            # only blobs that reach into the box an arm can reach are worth a look
+            # (metres to pixels at the nearest depth a hand can have)
+            ppm = f / max(zb_m - 1.0, 0.3)
+            y_lo = head[0] + (cfg.head_to_shoulder_m - 0.05) * f / zb_m
+            y_hi = head[0] + (cfg.head_to_shoulder_m + cfg.reach_m) * ppm
+            x_half = (cfg.shoulder_half_m + cfg.reach_m) * ppm
+            arms = [
+                b
+                for b in arms
+                if b.y + b.h > y_lo
+                and b.y < y_hi
+                and b.x + b.w > head[1] - x_half
+                and b.x < head[1] + x_half
+            ]
         for b in arms:
-            # every other pixel is plenty to find the nearest 5 % and their centre
-            sel = mask[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2] > 0
-            zz = d[b.y : b.y + b.h : 2, b.x : b.x + b.w : 2]
-            vals = zz[sel]
-            if vals.size == 0:
+            tip = self._tip(d, mask, b)
+            if tip is None:
                 continue
-            zmin = float(np.partition(vals, vals.size // 20)[vals.size // 20])
-            tip = sel & (zz <= zmin + 60)
-            ys, xs = np.nonzero(tip)
-            if xs.size == 0:
+            if head is None:
+                if b.y + b.h < mask.shape[0] - 1 and len(tips) < 2:
+                    tips.append(tip)
                 continue
-            u = (2.0 * float(xs.mean()) + b.x + c0) * st
-            v = (2.0 * float(ys.mean()) + b.y) * st
-            z = _kth(zz[tip], 0.5) / 1000.0
-            bx = (self.body_x or self.intr.cx) * st
-            side = "right" if u < bx else "left"
-            p = ((u - full.cx) * z / full.fx, (v - full.cy) * z / full.fy, z)
-            out.append(Hand(side, u, v, p))
+            tips.append(tip)
+        if head is not None:
+            for o in dets:
+                if o.z_m is not None:
+                    tips.append((o.x / st - c0, o.y / st, o.z_m - 0.5 * cfg.typical_ball_m))
+            top, hx = head
+            srow = top + cfg.head_to_shoulder_m * f / zb_m
+            sy = (srow - cy) * zb_m / f
+            sx = (hx - cx) * zb_m / f
+            best: dict[bool, tuple[tuple[bool, float], tuple[float, float, float]]] = {}
+            for u, v, z in tips:
+                if z > zb_m + 0.05:
+                    continue
+                drop = (v - srow) * z / f  # metres below the shoulder line
+                if drop < -0.05 or (drop > cfg.hip_below_shoulder_m and z > zb_m - 0.15):
+                    continue
+                px, py = (u - cx) * z / f, (v - cy) * z / f
+                reach = min(
+                    np.sqrt((px - sx - s) ** 2 + (py - sy) ** 2 + (z - zb_m) ** 2)
+                    for s in (-cfg.shoulder_half_m, cfg.shoulder_half_m)
+                )
+                if reach > cfg.reach_m:
+                    continue
+                right = u < hx
+                last = self._last_hands.get(right)
+                # hands move continuously (under 0.1 m a frame), a just-thrown ball
+                # leaves fast: the candidate nearest last frame's hand wins, else
+                # the lowest
+                gap = np.hypot(u + c0 - last[0], v - last[1]) * z / f if last else np.inf
+                key = (gap < cfg.hand_step_m, -gap if gap < cfg.hand_step_m else v)
+                if right not in best or key > best[right][0]:
+                    best[right] = (key, (u, v, z))
+            self._last_hands = {r: (u + c0, v) for r, (_, (u, v, _z)) in best.items()}
+            tips = [t for _, t in best.values()]
+        out: list[Hand] = []
+        full = self.full
+        mid = ((head[1] if head is not None else (self.body_x or self.intr.cx) - c0) + c0) * st
+        for u, v, z in tips:
+            uf, vf = (u + c0) * st, v * st
+            side = "right" if uf < mid else "left"
+            p3 = ((uf - full.cx) * z / full.fx, (vf - full.cy) * z / full.fy, z)
+            out.append(Hand(side, uf, vf, p3))
         if len(out) == 2 and out[0].side == out[1].side:
             a, b2 = sorted(out, key=lambda hh: hh.x_px)
             out = [

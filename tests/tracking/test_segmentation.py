@@ -184,3 +184,35 @@ def test_depth_rim_pieces_of_one_ball_become_one_detection():
     c = Detection(x=300.0, y=300.0, radius_px=7.0, z_m=2.4, area_px=150.0)
     d = Detection(x=312.0, y=303.0, radius_px=7.0, z_m=2.4, area_px=150.0)
     assert seg._join_pieces([c, d]) == [c, d]
+
+
+@pytest.mark.parametrize(
+    "pattern,seed,profile",
+    [
+        ("3", 5, "azure_nfov"),  # the head was taken for a hand
+        ("5", 11, "azure_wfov"),  # the floor and a knee
+        ("423", 23, "kinect_v1"),  # a knee and the forearm above a held ball
+        ("441", 37, "azure_nfov_binned"),  # the head
+    ],
+)
+def test_depth_hands_on_the_hands_of_a_rendered_juggler(pattern, seed, profile):
+    """On rendered juggling the hands are found where the simulator put them: not on
+    the head, a knee, an elbow or the floor near the camera (all nearer, or larger,
+    than a hand). Within 5 cm, both hands in most frames, on their own sides."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip(pattern, seed, seconds=1.0, profile=profile, modality="depth")
+    intr = frames[0].intrinsics
+    seg = DepthSegmenter(intr)
+    errs, found = [], 0
+    for f, ft in zip(frames, truth.frames, strict=True):
+        _, hands, _ = seg.process(f.depth)
+        tol = intr.metres_to_pixels(0.05, float(np.mean(ft.hands_m[:, 2])))
+        true = {"right": ft.hands_px[0], "left": ft.hands_px[1]}
+        for h in hands:
+            err = float(np.hypot(h.x_px - true[h.side][0], h.y_px - true[h.side][1]))
+            errs.append(err / tol)
+            found += err <= tol
+    assert len(errs) >= 0.9 * 2 * len(frames)
+    assert found >= 0.85 * 2 * len(frames)
+    assert np.median(errs) <= 0.5  # 2.5 cm
