@@ -39,6 +39,7 @@ class DepthConfig:
     shoulder_half_m: float = 0.2  # shoulder joint from the body's centre line
     reach_m: float = 0.8  # shoulder to palm, arm stretched (0.63 m for 1.75 m tall)
     hand_step_m: float = 0.1  # a hand moves less than this between frames
+    max_arm_m2: float = 0.15  # an arm's visible area is under 0.1 m^2 (with a thigh)
     hip_below_shoulder_m: float = 0.45  # the hip joints' drop (0.5 m for 1.75 m tall)
     work_width: int = 400  # frames wider than this are halved
 
@@ -56,6 +57,29 @@ def _run_around(on: np.ndarray, k: int) -> tuple[int, int]:
     lo = k - int(np.argmin(on[k::-1])) + 1 if not on[: k + 1].all() else 0
     hi = k + int(np.argmin(on[k:])) if not on[k:].all() else on.size
     return lo, hi
+
+
+def _neck_below(filled: np.ndarray, top: int, k: int, rows_per_m: float) -> bool:
+    """Whether the shape under ``top`` narrows to a neck on at least one side.
+
+    Half-widths either side of column k: the narrowest in the 6-25 cm below the
+    top against the widest in its first 10 cm (the head). One side is enough (a
+    box at the body's depth can touch the other); a box's corner or slanted top
+    keeps or gains width downwards on both.
+    """
+    n = filled.shape[0]
+    head, neck = [], []
+    for r in range(top, min(n, top + int(0.25 * rows_per_m) + 1)):
+        lo, hi = _run_around(filled[r], k)
+        d = r - top
+        if d <= 0.1 * rows_per_m:
+            head.append((k - lo, hi - k))
+        if d >= 0.06 * rows_per_m:
+            neck.append((k - lo, hi - k))
+    if not head or not neck:
+        return False
+    wide, narrow = np.max(head, axis=0), np.min(neck, axis=0)
+    return bool(np.any(narrow <= 0.7 * wide))
 
 
 class DepthSegmenter:
@@ -440,9 +464,10 @@ class DepthSegmenter:
 
         Per column, the first row from which the body's depth band stays filled for
         0.3 m (a ball above the head is shorter). The highest such start whose
-        neighbours within 0.1 m of its height span a head's width (a wall or a box
-        top at the body's depth is wider), with a chest's width 0.45 m below it (a
-        slice of furniture is not), is the head. Dark hair that reads no depth puts
+        neighbours within 6 cm of its height span a head's width (a wall or a box
+        top at the body's depth is wider), narrowing to a neck below and with a
+        chest's width 0.45 m below it (a slice or corner of furniture is not), is
+        the head. Dark hair that reads no depth puts
         the top a few centimetres low. None when nothing qualifies or the head is
         cut off by the top of the picture (the shoulders are unknown).
         """
@@ -463,18 +488,25 @@ class DepthSegmenter:
         n = filled.shape[0]
         first = np.where(ok.any(axis=0), ok.argmax(axis=0) + 1, n)
         cols = np.arange(first.size)
-        for _ in range(4):
+        for _ in range(8):
             c = int(np.argmin(first))
             top = int(first[c])
             if top >= n or top <= 1:
                 return None
-            lo, hi = _run_around(first <= top + 0.1 * ppm_r, c)
+            lo, hi = _run_around(first <= top + 0.06 * ppm_r, c)
             # a head is narrow, and a torso hangs below it: 0.45 m down, the band
             # spans a chest's width (a slice of a box at the body's depth does not)
             chest = filled[min(top + int(0.45 * ppm_r), n - 1)]
             c_lo, c_hi = _run_around(chest, (lo + hi) // 2)
-            if 2.0 * (hi - lo) / ppm <= 0.35 and 2.0 * (c_hi - c_lo) / ppm >= 0.25:
+            if (
+                2.0 * (hi - lo) / ppm <= 0.35
+                and 2.0 * (c_hi - c_lo) / ppm >= 0.25
+                and _neck_below(filled, top, (lo + hi) // 2, ppm_r)
+            ):
                 return float(top * rs), float(lo + hi - 1)  # 2 * mean of the columns
+            # not a head: drop the whole top of that thing (a box's corners and
+            # slanted edges would pass for narrow peaks one by one)
+            lo, hi = _run_around(first <= top + 0.15 * ppm_r, c)
             first[(cols >= lo) & (cols < hi)] = n
         return None
 
@@ -549,7 +581,8 @@ class DepthSegmenter:
                 if b.y + b.h < mask.shape[0] - 1 and len(tips) < 2:
                     tips.append(tip)
                 continue
-            tips.append(tip)
+            if b.area * (tip[2] / f) ** 2 <= cfg.max_arm_m2:  # not furniture or a wall
+                tips.append(tip)
         if head is not None:
             for o in dets:
                 if o.z_m is not None:

@@ -193,6 +193,7 @@ def test_depth_rim_pieces_of_one_ball_become_one_detection():
         ("5", 11, "azure_wfov"),  # the floor and a knee
         ("423", 23, "kinect_v1"),  # a knee and the forearm above a held ball
         ("441", 37, "azure_nfov_binned"),  # the head
+        ("3", 2, "azure_wfov"),  # a box at the body's depth beside the head
     ],
 )
 def test_depth_hands_on_the_hands_of_a_rendered_juggler(pattern, seed, profile):
