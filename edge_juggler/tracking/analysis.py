@@ -1172,12 +1172,15 @@ def analyse_flights(
     fallback_ball_count: int | None = None,
     identities: bool = False,
     span: tuple[float, float] | None = None,
+    complete_from: float | None = None,
 ) -> tuple[dict, list[Event]]:
     """Summary metrics and events from all flights of a recording.
 
     ``span``: first and last frame time; with a clear periodic reading the
     throw count then includes the throws no flight showed (see
-    ``pattern_throw_count``).
+    ``pattern_throw_count``). ``complete_from``: the moment since which every
+    ball could be seen (a ball colour learned late); the pattern is read from
+    the flights after it when they are enough.
     """
     hand_level_endpoints(flights, 75 if identities else 90)
     flights = sorted(flights, key=lambda f: f.t_beat if f.t_beat is not None else f.t_throw)
@@ -1250,7 +1253,14 @@ def analyse_flights(
     # what was juggled before it, when that lasted long enough to read
     drops = [_t_beat(f) for f in flights if f.dropped]
     before = sum(_t_beat(f) < min(drops) for f in flights) if drops else len(flights)
-    pattern = flights[:before] if before >= 12 else flights
+    head = flights[:before] if before >= 12 else flights
+    pattern = head
+    if complete_from is not None and not identities:
+        # before a ball's colour was learned its flights are missing: the pattern
+        # lacks a ball there (a 633 reads 633033)
+        late = [f for f in head if _t_beat(f) >= complete_from]
+        if 12 <= len(late) < len(head):
+            pattern = late
     if not identities and len(pattern) >= 6:
         r = best_timing_reading(pattern, None, sep, fallback_ball_count)
         if r is not None:
@@ -1264,7 +1274,7 @@ def analyse_flights(
             ss, agree, reading = r.unit, r.agree, r
 
     if reading is not None and reading.agree >= 0.8:
-        _hands_from_reading(flights, reading, sep)
+        _hands_from_reading(pattern, reading, sep)
     events: list[Event] = []
     for f in flights:
         events.append(Event(f.t_throw, "throw", f.ball, f.throw_hand, None, f.frame_throw))
@@ -1280,11 +1290,16 @@ def analyse_flights(
     clock_rate = None
     if reading is not None and reading.agree >= 0.6 and span is not None:
         # the clock counts while the pattern ran; after a drop, the flights seen
-        cut = len(pattern) < len(flights)
-        est = pattern_throw_count(flights, reading, (span[0], min(drops)) if cut else span)
+        cut = len(head) < len(flights)
+        est = pattern_throw_count(
+            pattern,
+            reading,
+            (span[0], min(drops)) if cut else span,
+            since=_t_beat(head[0]) if pattern is not head else None,
+        )
         if est is not None:
             n_total, clock_rate = est
-            n_total += len(flights) - len(pattern)
+            n_total += len(flights) - len(head)
     n_drops = sum(f.dropped for f in flights)
     n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
     tps = None
@@ -1296,9 +1311,9 @@ def analyse_flights(
             tps = float((n_throws - 1) / seen_span)
         if reading is not None and len(reading.beats) >= 4:
             # the rhythm on the beats of the reading that was chosen
-            ks = sorted(reading.beats, key=lambda i: _t_beat(flights[i]))
+            ks = sorted(reading.beats, key=lambda i: _t_beat(pattern[i]))
             dm = np.diff([reading.beats[i] for i in ks])
-            dt = np.diff([_t_beat(flights[i]) for i in ks])
+            dt = np.diff([_t_beat(pattern[i]) for i in ks])
             ok = dm > 0
             if ok.sum() >= 3:
                 cv = rhythm_cv(dt[ok] / dm[ok])
@@ -1348,7 +1363,7 @@ def analyse_flights(
 
 
 def pattern_throw_count(
-    flights: list[Flight], r: Reading, span: tuple[float, float]
+    flights: list[Flight], r: Reading, span: tuple[float, float], since: float | None = None
 ) -> tuple[int, float] | None:
     """Throws made while the recording ran, and throws per second, read off a
     periodic siteswap reading.
@@ -1360,7 +1375,9 @@ def pattern_throw_count(
     the last) seen throw count only when juggling was already (still) going,
     i.e. the gap to the recording's edge is shorter than the pattern's longest
     throw. None when the reading has no per-beat line or too few beats, or
-    neither its beats nor a steady clock at its period keep time.
+    neither its beats nor a steady clock at its period keep time. ``since``: the
+    first throw seen at all, when the reading's flights start later (juggling
+    went on before them).
     """
     if not r.unit or not r.line or not r.beats:
         return None
@@ -1376,6 +1393,8 @@ def pattern_throw_count(
     slope, icept = stats.siegelslopes(t, m)[:2]
     keep = np.abs(t - (icept + slope * m)) <= 0.4 * slope
     seen_from, seen_to = float(t.min()), float(t.max())
+    if since is not None:
+        seen_from = min(seen_from, since)
     if slope > 0 and keep.sum() >= max(0.85 * len(t), 4) and len(np.unique(m[keep])) >= 4:
         idx = [i for i, k in zip(idx, keep, strict=True) if k]
         t, m = t[keep], m[keep]

@@ -106,6 +106,7 @@ class Tracker:
         self._learn_t0: float | None = None
         self._relearn_n = 0
         self._next_relearn = 0.0
+        self._colours_complete_t: float | None = None  # a ball colour was learned late
         if self.cfg.color_model is not None:
             self.color_seg = ColorSegmenter(self.cfg.color_model, self.cfg.color)
         self.mot: dict[int, list[tuple[float, float, float, int]]] = {}
@@ -262,7 +263,10 @@ class Tracker:
         learned = self.learner.model()
         if model.ball_radius_px is None:
             model.ball_radius_px = learned.ball_radius_px
+        n_before = len(model.ranges)
         model.add_new(learned.ranges)
+        if len(model.ranges) > n_before:  # a new colour: its balls were unseen so far
+            self._colours_complete_t = frame.t_s
 
     def _unclutter(self, dets: list) -> list:
         if self.static is None:
@@ -444,6 +448,7 @@ class Tracker:
             fallback_ball_count=self._fallback_count(flights),
             identities=bool(self.mot),
             span=(self.t_first, self.t_last) if self.t_first is not None else None,
+            complete_from=self._colours_complete_t,
         )
         flying = {f.ball for f in flights}
         out_tracks = []

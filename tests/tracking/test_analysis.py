@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 import numpy as np
 import pytest
 
@@ -340,3 +342,27 @@ def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     assert s["drops"] == 1
     assert s["siteswap"] == "3" and s["ball_count"] == 3
     assert analyse(2000.0)["drops"] == 0  # a tall picture: the ball was still in view
+
+
+def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on():
+    """For the first 6 s of 12, before its colour was learned, one ball's flights
+    are missing: the whole recording reads a 633 with a hole; from the moment
+    every ball was seen on, it reads 633 with four balls, and the clock still
+    counts every throw."""
+    from edge_juggler.siteswap import parse
+
+    tracks = siteswap_tracks("633", noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    # one of the two balls that only ever fly the 6s
+    unseen = next(f.ball for f in sorted(flights, key=lambda f: f.t_throw) if f.duration > 1.0)
+    flights = [f for f in flights if f.ball != unseen or f.t_throw > 6.0]
+    t_last = max(float(t.t[-1]) for t in tracks)
+    kw = dict(duration_s=t_last, span=(0.0, t_last))
+    before, _ = analyse_flights([copy(f) for f in flights], scale, **kw)
+    assert before["siteswap"] != "633"
+    s, _ = analyse_flights(flights, scale, complete_from=6.0, **kw)
+    assert s["siteswap"] == "633" and s["ball_count"] == 4
+    want = sum(1 for b in range(36) if parse("633").throws[b % 3] != 0 and b / 3 <= t_last)
+    assert abs(s["throws"] - want) <= 1
