@@ -39,6 +39,7 @@ class DepthConfig:
     shoulder_half_m: float = 0.2  # shoulder joint from the body's centre line
     reach_m: float = 0.8  # shoulder to palm, arm stretched (0.63 m for 1.75 m tall)
     hand_step_m: float = 0.1  # a hand moves less than this between frames
+    max_hand_lateral_m: float = 0.6  # juggling hands from the centre line
     max_arm_m2: float = 0.15  # an arm's visible area is under 0.1 m^2 (with a thigh)
     hip_below_shoulder_m: float = 0.45  # the hip joints' drop (0.5 m for 1.75 m tall)
     work_width: int = 400  # frames wider than this are halved
@@ -467,16 +468,18 @@ class DepthSegmenter:
         neighbours within 6 cm of its height span a head's width (a wall or a box
         top at the body's depth is wider), narrowing to a neck below and with a
         chest's width 0.45 m below it (a slice or corner of furniture is not), is
-        the head. Dark hair that reads no depth puts
-        the top a few centimetres low. None when nothing qualifies or the head is
-        cut off by the top of the picture (the shoulders are unknown).
+        the head. Dark hair that reads no depth puts the top a few centimetres low.
+        None when nothing qualifies or the head is cut off by the top of the
+        picture (the shoulders are unknown).
         """
         zb = float(self.body_z)
         ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body
         # every other column is plenty (a head is > 10 work px wide at 3.5 m in WFOV),
         # and every other row when 0.3 m still spans 15 of them
         rs = 2 if ppm >= 100 else 1
-        band = cv2.inRange(d[::rs, ::2], int(zb - 400), int(zb + 300))
+        # the head can stand 0.3 m behind the body's median depth (forearms and
+        # hands in front pull the median forward)
+        band = cv2.inRange(d[::rs, ::2], int(zb - 400), int(zb + 500))
         filled = band > 0
         ppm_r = ppm / rs  # rows per metre
         run = max(3, int(0.3 * ppm_r))
@@ -599,6 +602,8 @@ class DepthSegmenter:
                 if drop < -0.05 or (drop > cfg.hip_below_shoulder_m and z > zb_m - 0.15):
                     continue
                 px, py = (u - cx) * z / f, (v - cy) * z / f
+                if abs(px - sx) > cfg.max_hand_lateral_m:
+                    continue  # juggling hands stay in front of the body
                 reach = min(
                     np.sqrt((px - sx - s) ** 2 + (py - sy) ** 2 + (z - zb_m) ** 2)
                     for s in (-cfg.shoulder_half_m, cfg.shoulder_half_m)

@@ -194,6 +194,7 @@ def test_depth_rim_pieces_of_one_ball_become_one_detection():
         ("423", 23, "kinect_v1"),  # a knee and the forearm above a held ball
         ("441", 37, "azure_nfov_binned"),  # the head
         ("3", 2, "azure_wfov"),  # a box at the body's depth beside the head
+        ("645", 92, "azure_wfov"),  # the head 0.3 m behind the body's median depth
     ],
 )
 def test_depth_hands_on_the_hands_of_a_rendered_juggler(pattern, seed, profile):
