@@ -1209,6 +1209,9 @@ def analyse_flights(
         if level is not None:  # a release seen below the usual level still counts
             y_rel = max(level, f.throw_xy[1])
             rise = y_rel - f.apex_xy[1]
+        if f.release_y is not None:  # the depth hands saw where it left the hand
+            y_rel = max(f.release_y, f.throw_xy[1])
+            rise = y_rel - f.apex_xy[1]
         if f.metric is not None:  # seen with depth: metres at one reference depth
             h = f.metric.height_above(y_rel)
         elif f.i1 - f.i0 + 1 >= 8 and f.accel_px > 0 and scale.g_px:

@@ -84,6 +84,7 @@ class Flight:
     catch_hand: str | None = None
     height_m: float | None = None
     metric: MetricArc | None = None  # the arc at one reference depth (depth cameras)
+    release_y: float | None = None  # image row where the hand let go (depth hands)
     extra: dict = field(default_factory=dict)
     # throw/catch moments and x where the arc crosses the hands' level (set by analysis);
     # robust to arcs whose ends were lost among the hands

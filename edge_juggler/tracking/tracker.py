@@ -8,6 +8,7 @@ publish events and running metrics. ``finish()`` analyses the whole recording
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from edge_juggler.tracking.color import (
 )
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
 from edge_juggler.tracking.flights import (
+    Flight,
     TrackSamples,
     at_reference_depth,
     attach_metric_arcs,
@@ -47,6 +49,7 @@ from edge_juggler.tracking.flights import (
     mark_fell_out,
     stitch_hidden_apexes,
 )
+from edge_juggler.tracking.release import WINDOW_S, release_rows
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 
 MODALITIES = ("depth", "color", "rgbd", "tracks", "points")
@@ -380,6 +383,18 @@ class Tracker:
                 attach_metric_arcs(flights, ref_tracks, z_ref, metric.fy, metric.cy)
         return flights, scale
 
+    def _set_releases(
+        self, flights: list[Flight], scale: Scale, since: float | None = None
+    ) -> None:
+        """Where each throw left the hand, when the depth hands can tell (``release``)."""
+        log = self.hands_log
+        if since is not None:  # the log is in time order: only its recent part
+            log = log[bisect.bisect_left(log, since, key=lambda e: e[0]) :]
+        rows = release_rows(flights, log, scale)  # None: no hands, or not trusted
+        if rows is not None:
+            for f, row in zip(flights, rows, strict=True):
+                f.release_y = row
+
     def _live_analysis(self, now: float) -> tuple[Event, ...]:
         tracks = self.samples(since=now - self.cfg.live_window_s)
         if not tracks:
@@ -388,6 +403,7 @@ class Tracker:
         if not flights:
             self._live_count = 0 if now - (self.t_first or now) > 3 else None
             return ()
+        self._set_releases(flights, scale, since=now - self.cfg.live_window_s - WINDOW_S)
         summary, events = analyse_flights(
             flights, scale, duration_s=min(self.cfg.live_window_s, now - (self.t_first or now))
         )
@@ -440,6 +456,7 @@ class Tracker:
             self._pending = []
         tracks = self.samples()
         flights, scale = self._flights(tracks)
+        self._set_releases(flights, scale)
         duration = (self.t_last - self.t_first) if self.t_first is not None else 0.0
         summary, events = analyse_flights(
             flights,

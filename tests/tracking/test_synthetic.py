@@ -77,6 +77,6 @@ def test_world_knows_the_throws_outside_the_recording():
 def test_apex_height_with_depth(rows):
     errs = sorted(e for r in rows if r["modality"] == "depth" for e in r["apex_errors_m"])
     assert errs, rows
-    # measured 0.031 m (apex above the hands' level; each apex matched to the true peak
-    # of the ball that was there)
-    assert errs[len(errs) // 2] <= 0.035
+    # measured 0.013 m (apex above where the depth hands let go; each apex matched to
+    # the true peak of the ball that was there); 0.031 m above the arcs' ends' level
+    assert errs[len(errs) // 2] <= 0.02
