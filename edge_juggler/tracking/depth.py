@@ -106,6 +106,9 @@ class DepthSegmenter:
         self._hand_row: float | None = None  # lower hand's row (work px), last frame
         self._last_hands: dict[bool, tuple[float, float]] = {}  # right? -> (col, row) work px
         self._head_at: tuple[float, float] | None = None  # top row, column (work px)
+        self._prev_grid: np.ndarray | None = None  # find_body's coarse grid, last look
+        self._moved_to = False  # find_body's last pick was told apart by motion
+        self._still = 0  # find_body's looks in a row with its pick not moving at all
 
     def _kernel(self, k: int) -> np.ndarray:
         if k not in self._kernel_cache:
@@ -113,9 +116,12 @@ class DepthSegmenter:
         return self._kernel_cache[k]
 
     def find_body(self, depth: np.ndarray) -> tuple[float, float] | None:
-        """The nearest large thing (depth mm, centre x in work pixels), from a coarse grid.
+        """The juggler (depth mm, centre x in work pixels), from a coarse grid.
 
-        Reads a strided view of the full-resolution frame (no copy, no resize).
+        The nearest large thing in the middle of the picture, unless it never moves
+        and something moving, with a head, stands further back (a box's face seen
+        obliquely by a wide-angle camera). Reads a strided view of the
+        full-resolution frame (no copy, no resize).
         """
         s = 4 * self.step  # grid step in full-resolution pixels (4 work pixels)
         h, w = depth.shape
@@ -130,7 +136,7 @@ class DepthSegmenter:
         hist = np.bincount(bins, minlength=201)
         # counts in a +-15 cm window
         win = np.convolve(hist, np.ones(7, dtype=np.int64), mode="same")
-        first = None
+        found: list[tuple[float, float]] = []  # (depth mm, centre x work px), nearest first
         b = 1
         while b < 201:
             z = b * 0.05 + 0.025
@@ -142,15 +148,60 @@ class DepthSegmenter:
                 band = (small > zmm - 150) & (small < zmm + 150)
                 xs = np.nonzero(band)[1]
                 xm = float(np.median(xs)) * s + x0 if xs.size else float(w) / 2
-                # furniture at the side can be nearer than the juggler, who stands
-                # in the middle part of the picture: take the nearest such thing
-                if 0.25 * w <= xm <= 0.75 * w:
-                    return zmm, xm / self.step
-                first = first or (zmm, xm / self.step)
+                found.append((zmm, xm / self.step))
                 b += 7  # past this thing's depth window
                 continue
             b += 1
-        return first
+        if not found:
+            return None
+        # furniture at the side can be nearer than the juggler, who stands in the
+        # middle part of the picture: the nearest such thing
+        middle = [c for c in found if 0.25 * w <= c[1] * self.step <= 0.75 * w]
+        pick = middle[0] if middle else found[0]
+        # but a box's face can reach into the middle too: a juggler moves (hands,
+        # arms, balls), furniture does not. When the pick shows no motion for three
+        # looks and a thing further back moves and has a head, that is the juggler
+        self._moved_to = False
+        # all rows here: a juggler close to the camera moves the hands low down
+        grid = depth[::s, x0:x1:s]
+        prev, self._prev_grid = self._prev_grid, grid.copy()
+        if prev is None or prev.shape != grid.shape or len(found) < 2:
+            return pick
+        moved = np.abs(grid.astype(np.int32) - prev) > 60
+
+        def motion(c: tuple[float, float]) -> float:
+            """Area (m^2) that moved in front of the thing, up to 0.6 m before it.
+
+            Both readings in that depth range: an arm or ball passing in front of
+            the juggler's own body counts, the background it uncovers does not.
+            """
+            lo, hi = c[0] - 600, c[0] + 150
+            inside = (grid > lo) & (grid < hi) & (prev > lo) & (prev < hi)
+            z = c[0] / 1000.0
+            return np.count_nonzero(moved & inside) / (self.f / 4 / z) ** 2
+
+        # furniture does not move at all (a juggler standing still still breathes
+        # and moves the hands a little): only after three still looks in a row
+        self._still = self._still + 1 if motion(pick) < 0.0005 else 0
+        if self._still:
+            # a juggler told apart by motion before stays
+            if self.body_z is not None and abs(pick[0] - self.body_z) > 300:
+                for c in found:
+                    if c[0] > pick[0] + 300 and abs(c[0] - self.body_z) < 300:
+                        self._moved_to = True
+                        return c
+        if self._still >= 3:
+            work = depth[:: self.step, :: self.step]
+            for c in found:
+                # and has a head on it (silhouette edges flicker on a wall behind)
+                if (
+                    c[0] > pick[0] + 300
+                    and motion(c) >= 0.002
+                    and self._head(work, c[0]) is not None
+                ):
+                    self._moved_to = True
+                    return c
+        return pick
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:
         """Ball detections and hands (full-resolution pixels) and the body depth in metres.
@@ -166,8 +217,11 @@ class DepthSegmenter:
             body = self.find_body(depth)
             if body is not None:
                 zb, bx = body
-                self.body_z = zb if self.body_z is None else 0.7 * self.body_z + 0.3 * zb
-                self.body_x = bx if self.body_x is None else 0.7 * self.body_x + 0.3 * bx
+                if self.body_z is None or self._moved_to:
+                    self.body_z, self.body_x = zb, bx  # (told apart by motion: no blend)
+                else:
+                    self.body_z = 0.7 * self.body_z + 0.3 * zb
+                    self.body_x = 0.7 * self.body_x + 0.3 * bx
         self._n += 1
         if self.body_z is None:
             return [], [], None
@@ -460,7 +514,7 @@ class DepthSegmenter:
             a_min <= area <= a_max and aspect <= cfg.max_aspect and area / (w * h) >= cfg.min_fill
         )
 
-    def _head(self, d: np.ndarray) -> tuple[float, float] | None:
+    def _head(self, d: np.ndarray, zb: float) -> tuple[float, float] | None:
         """The top of the head (work row) and its column in the region, or None.
 
         Per column, the first row from which the body's depth band stays filled for
@@ -472,8 +526,7 @@ class DepthSegmenter:
         None when nothing qualifies or the head is cut off by the top of the
         picture (the shoulders are unknown).
         """
-        zb = float(self.body_z)
-        ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body
+        ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body (zb mm)
         # every other column is plenty (a head is > 10 work px wide at 3.5 m in WFOV),
         # and every other row when 0.3 m still spans 15 of them
         rs = 2 if ppm >= 100 else 1
@@ -555,7 +608,7 @@ class DepthSegmenter:
         f, cx, cy = self.f, self.intr.cx - c0, self.intr.cy
         # the head moves slowly: every other frame is plenty (kept in frame columns)
         if self._n % 2 == 1 or self._head_at is None:
-            head = self._head(d)
+            head = self._head(d, float(self.body_z))
             self._head_at = None if head is None else (head[0], head[1] + c0)
         head = None if self._head_at is None else (self._head_at[0], self._head_at[1] - c0)
         if head is None:

@@ -218,3 +218,16 @@ def test_depth_hands_on_the_hands_of_a_rendered_juggler(pattern, seed, profile):
     assert len(errs) >= 0.9 * 2 * len(frames)
     assert found >= 0.85 * 2 * len(frames)
     assert np.median(errs) <= 0.5  # 2.5 cm
+
+
+def test_depth_body_is_the_juggler_not_a_nearer_box():
+    """A box's side face 0.7 m nearer than the juggler reaches into the middle of a
+    wide-angle picture: it never moves, the juggler does (and has a head)."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip("55550", 47, seconds=1.5, profile="azure_wfov", modality="depth")
+    seg = DepthSegmenter(frames[0].intrinsics)
+    for f in frames:
+        seg.process(f.depth)
+    hands_z = float(np.mean(truth.frames[-1].hands_m[:, 2]))
+    assert hands_z < seg.body_z / 1000.0 < hands_z + 0.5  # the hands are in front of the body
