@@ -1206,11 +1206,11 @@ def analyse_flights(
         # (where balls are thrown and caught) does not.
         rise = f.rise_px
         y_rel = f.throw_xy[1]
-        if level is not None:  # a release seen below the usual level still counts
-            y_rel = max(level, f.throw_xy[1])
-            rise = y_rel - f.apex_xy[1]
-        if f.release_y is not None:  # the depth hands saw where it left the hand
-            y_rel = max(f.release_y, f.throw_xy[1])
+        # where it left the hand: seen by the depth hands, else the hands' level (a
+        # release seen below either still counts)
+        hand_y = f.release_y if f.release_y is not None else level
+        if hand_y is not None:
+            y_rel = max(hand_y, f.throw_xy[1])
             rise = y_rel - f.apex_xy[1]
         if f.metric is not None:  # seen with depth: metres at one reference depth
             h = f.metric.height_above(y_rel)

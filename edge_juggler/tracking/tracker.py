@@ -184,7 +184,7 @@ class Tracker:
         """The per-frame view of one track (pure Python: this runs for every ball)."""
         pos = None
         z = tr.z[-1] if tr.z else float("nan")
-        intr = self.depth_seg.full if self.depth_seg else self.points_intr
+        intr = self._metric_intr()
         x, y = float(tr.x[-1]), float(tr.y[-1])
         if intr is not None and z == z:  # not NaN
             pos = ((x - intr.cx) * z / intr.fx, (y - intr.cy) * z / intr.fy, float(z))
@@ -212,11 +212,14 @@ class Tracker:
         ]
         return self.assoc.step(frame.t_s, frame.index, dets)
 
+    def _metric_intr(self) -> Intrinsics | None:
+        """The camera whose pixels come with distances (depth, or 3-D points)."""
+        return self.depth_seg.full if self.depth_seg is not None else self.points_intr
+
     def _fy(self) -> float | None:
         """The metric camera's focal length (pixels), when distances are measured."""
-        if self.depth_seg is not None:
-            return self.depth_seg.full.fy
-        return self.points_intr.fy if self.points_intr is not None else None
+        intr = self._metric_intr()
+        return intr.fy if intr is not None else None
 
     def _update_mot(self, frame: Frame) -> None:
         arr = np.asarray(frame.extras.get("tracks", []), dtype=np.float64).reshape(-1, 3)
@@ -376,7 +379,7 @@ class Tracker:
         flights = dedupe_flights(clean_flights(flights, scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
-        metric = self.depth_seg.full if self.depth_seg is not None else self.points_intr
+        metric = self._metric_intr()
         if metric is not None:  # heights in metres: a high throw changes depth on the way
             ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
             if z_ref is not None:
