@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,11 @@ class TrackerConfig:
     # of the picture at first) join the model at the re-learn points
     relearn_until_s: float = 8.0
     relearn_every_s: float = 2.5
+    # a re-learn (0.1-0.3 s of CPU) runs in a worker thread, not on the tracking loop; its
+    # colours are used from the first frame this long after it began (waiting for
+    # the worker there only if it is not done): a fixed point in frame time, so
+    # analysing a file gives the same result on every run, however threads run
+    relearn_apply_after_s: float = 0.5
     learn_min_frames: int = 20
     live_window_s: float = 6.0  # running metrics look back this far
     live_every_s: float = 1.0
@@ -85,6 +91,16 @@ def load_calibration(path: str | Path) -> tuple[ColorModel | None, dict]:
         raise InputError(f"{p}: calibration profile must be a JSON object")
     cm = ColorModel.from_dict(d["color"]) if d.get("color") else None
     return cm, d
+
+
+@dataclass
+class _Relearn:
+    """A re-learn on a snapshot of the learner taken at frame time ``t``, due at ``due``."""
+
+    t: float
+    due: float
+    snap: ColorLearner
+    job: Future[ColorModel] | None = None  # started once the frame's own work is done
 
 
 class Tracker:
@@ -110,6 +126,8 @@ class Tracker:
         self._relearn_n = 0
         self._next_relearn = 0.0
         self._colours_complete_t: float | None = None  # a ball colour was learned late
+        self._relearns: list[_Relearn] = []  # under way, oldest first
+        self._worker: ThreadPoolExecutor | None = None
         if self.cfg.color_model is not None:
             self.color_seg = ColorSegmenter(self.cfg.color_model, self.cfg.color)
         self.mot: dict[int, list[tuple[float, float, float, int]]] = {}
@@ -168,6 +186,7 @@ class Tracker:
             events = self._live_analysis(t)
             self.latency["analysis"].append((time.perf_counter() - t1) * 1000.0)
             self._next_live = t + self.cfg.live_every_s
+        self._start_relearns()
         balls = tuple(self._ball(tr) for tr in seen)
         return TrackState(
             frame_index=frame.index,
@@ -248,6 +267,7 @@ class Tracker:
             return seen
         if self.learner is not None and self.cfg.color_model is None:
             self._relearn(frame)
+        self._apply_relearned(frame.t_s)
         dets = self._unclutter(self.color_seg.process(frame.color))
         return self.assoc.step(frame.t_s, frame.index, dets)
 
@@ -255,7 +275,7 @@ class Tracker:
         """Keep learning for a while; add ball colours that were not seen at first."""
         t0 = self._learn_t0 if self._learn_t0 is not None else frame.t_s
         if frame.t_s - t0 > self.cfg.relearn_until_s:
-            self.learner = None
+            self.learner = None  # re-learns still under way are applied when due
             return
         # every other frame: half the cost while tracking runs (motion is then
         # measured over two frames, which small slow balls only help)
@@ -265,14 +285,52 @@ class Tracker:
         if frame.t_s < self._next_relearn:
             return
         self._next_relearn = frame.t_s + self.cfg.relearn_every_s
-        model = self.color_seg.model
-        learned = self.learner.model()
-        if model.ball_radius_px is None:
-            model.ball_radius_px = learned.ball_radius_px
-        n_before = len(model.ranges)
-        model.add_new(learned.ranges)
-        if len(model.ranges) > n_before:  # a new colour: its balls were unseen so far
-            self._colours_complete_t = frame.t_s
+        # the learner as it is now: add() goes on appending while the worker runs
+        due = frame.t_s + self.cfg.relearn_apply_after_s
+        self._relearns.append(_Relearn(frame.t_s, due, self.learner.snapshot()))
+
+    def _start_relearns(self) -> None:
+        """Hand new re-learns to the worker once this frame's work (and live analysis) is done.
+
+        Both threads share one interpreter lock: started earlier, the worker would
+        slow the rest of this frame; now it mostly runs while the loop waits for
+        the next frame.
+        """
+        for r in self._relearns:
+            if r.job is None:
+                if self._worker is None:
+                    self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relearn")
+                r.job = self._worker.submit(r.snap.model)
+
+    def _apply_relearned(self, now: float | None) -> None:
+        """Re-learned colours join the model at their due frame (``now`` None: all, at the end).
+
+        ``result()`` waits only when the worker is not done by then. A new colour
+        counts as known from when its re-learn began: it had flown by then, and the
+        pattern is read from the flights after that (see ``complete_from``). Those
+        in the delay may lack a part of one of its flights; leaving them out of the
+        reading too cost two of 78 colour tuning clips their reading (a 633 then
+        read from 13 flights as 3; 5 s18 one throw more).
+        """
+        while self._relearns and (now is None or now >= self._relearns[0].due):
+            r = self._relearns.pop(0)
+            # (not started yet: due in the frame it began, relearn_apply_after_s 0)
+            learned = r.job.result() if r.job is not None else r.snap.model()
+            model = self.color_seg.model
+            if model.ball_radius_px is None:
+                model.ball_radius_px = learned.ball_radius_px
+            n_before = len(model.ranges)
+            model.add_new(learned.ranges)
+            if len(model.ranges) > n_before:  # a new colour: its balls were unseen so far
+                self._colours_complete_t = r.t
+        if self.learner is None or now is None:
+            self._end_worker()
+
+    def _end_worker(self) -> None:
+        """Let the worker thread end once nothing is left for it (made anew if needed)."""
+        if self._worker is not None and not self._relearns:
+            self._worker.shutdown(wait=False)
+            self._worker = None
 
     def _unclutter(self, dets: list) -> list:
         if self.static is None:
@@ -457,6 +515,10 @@ class Tracker:
             for f in self._pending:
                 self.assoc.step(f.t_s, f.index, self.color_seg.process(f.color))
             self._pending = []
+        # a re-learn not due before the last frame: it still counts for the ball
+        # size (the gravity prior) and the colours found, as it did when re-learning
+        # was synchronous; waiting here is deterministic, and ends the worker
+        self._apply_relearned(None)
         tracks = self.samples()
         flights, scale = self._flights(tracks)
         self._set_releases(flights, scale)

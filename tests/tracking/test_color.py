@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 import pytest
@@ -292,3 +294,118 @@ def test_a_fast_close_ball_blurred_into_a_streak_is_a_candidate():
     for f in frames:
         learner.add(f)
     assert [(round(c.x / 10), round(c.y / 10)) for c in learner.cands] == [(10, 8)]
+
+
+def test_a_snapshot_learns_apart_from_the_learner_that_goes_on_adding():
+    learner = ColorLearner()
+    learner.cands = _arc(8)
+    snap = learner.snapshot()
+    learner.cands.append(_arc(9)[-1])  # add() goes on while the snapshot learns
+    assert len(snap.cands) == 8
+    snap.model()
+    assert snap._g is not None and abs(snap._g / G - 1.0) < 0.05
+    assert learner._g is None  # what model() writes stays on the snapshot
+
+
+class _BlockingLearner:
+    """A learner whose re-learns wait for the test and must not run on its thread.
+
+    The first learn (nothing is tracked before it) is synchronous and returns a
+    red model at once; later ``model()`` calls fail on the main thread and wait
+    for ``release`` elsewhere.
+    """
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
+        pass
+
+    def snapshot(self) -> _BlockingLearner:
+        return self
+
+    def model(self) -> ColorModel:
+        self.calls += 1
+        if self.calls == 1:
+            return ColorModel([ColorRange(0, 10, 100, 100, n=20)], None)
+        if threading.current_thread() is threading.main_thread():
+            raise AssertionError("a re-learn ran on the tracking thread")
+        self.started.set()
+        assert self.release.wait(10.0), "the test never released the re-learn"
+        self.finished.set()
+        return ColorModel([ColorRange(100, 110, 100, 100, n=20)], 6.0)
+
+
+def _relearning_tracker(learner: _BlockingLearner):
+    """A colour tracker at 10 fps: learns at 3.0 s, re-learns at 4.0 s, due at 4.5 s."""
+    from edge_juggler.frames import Frame
+    from edge_juggler.tracking.tracker import Tracker, TrackerConfig
+
+    cfg = TrackerConfig(relearn_every_s=1.0, relearn_apply_after_s=0.5, relearn_until_s=100.0)
+    tr = Tracker(None, "color", cfg)
+    tr.learner = learner
+    img = np.zeros((48, 64, 3), np.uint8)
+
+    def step(i: int) -> None:
+        tr.update(Frame(i, i * 100_000, color=img))
+
+    for i in range(41):  # the first learn at frame 30, the re-learn starts at frame 40
+        step(i)
+    return tr, step
+
+
+def test_a_relearn_runs_in_the_worker_and_joins_the_model_when_due():
+    learner = _BlockingLearner()
+    tr, step = _relearning_tracker(learner)
+    model = tr.color_seg.model
+    assert learner.calls >= 1 and len(model.ranges) == 1  # the first learn: at once
+    assert learner.started.wait(10.0)  # frame 40 returned while the re-learn waits
+    learner.release.set()
+    assert learner.finished.wait(10.0)
+    for i in range(41, 45):  # done, but not due: the model stays as it was
+        step(i)
+        assert len(model.ranges) == 1 and model.ball_radius_px is None
+    step(45)  # t = 4.5 s: 0.5 s after the re-learn began
+    assert len(model.ranges) == 2 and model.ball_radius_px == 6.0
+    assert tr._colours_complete_t == 4.0  # when the re-learn that found it began
+
+
+def test_a_due_relearn_is_waited_for_and_one_pending_at_the_end_is_applied():
+    learner = _BlockingLearner()
+    tr, step = _relearning_tracker(learner)
+    for i in range(41, 45):
+        step(i)
+    assert learner.started.wait(10.0) and not learner.finished.is_set()
+    threading.Timer(0.05, learner.release.set).start()
+    step(45)  # waits for the worker: the result joins at its fixed frame
+    assert len(tr.color_seg.model.ranges) == 2
+
+    learner = _BlockingLearner()
+    tr, step = _relearning_tracker(learner)
+    learner.release.set()
+    tr.finish()  # the clip ends before the re-learn is due: it still counts
+    assert len(tr.color_seg.model.ranges) == 2 and tr.color_seg.model.ball_radius_px == 6.0
+    assert tr._worker is None and not tr._relearns
+    _assert_no_worker_thread()
+
+
+def _assert_no_worker_thread() -> None:
+    for th in threading.enumerate():
+        if th.name.startswith("relearn"):
+            th.join(10.0)
+            assert not th.is_alive(), "the re-learn worker outlived its tracker"
+
+
+def test_the_worker_thread_ends_with_an_unfinished_tracker():
+    import gc
+
+    learner = _BlockingLearner()
+    tr, step = _relearning_tracker(learner)
+    assert learner.started.wait(10.0)
+    learner.release.set()
+    del tr, step  # dropped mid-clip, no finish(): the idle worker thread ends with it
+    gc.collect()
+    _assert_no_worker_thread()
