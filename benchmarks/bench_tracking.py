@@ -11,6 +11,18 @@ spends on it; on a machine shared with other jobs the wall clock also counts
 the time other processes held the core). The target check uses the CPU time;
 both are written to ``benchmarks/results/tracking.json``. The machine is shared
 and noisy: compare numbers from one run only.
+
+``--learning`` times the first ``--learning-s`` seconds of a colour clip instead,
+from the first frame, on a fresh tracker after a warm-up run, frames handed over
+at 30 fps as a camera does (``--unpaced``: back to back, as when analysing a
+file): colour learning and the re-learns after it (every 2.5 s up to 8 s), where
+single frames are slow. It reports the frames after the first learn (which stays
+synchronous): wall time per ``update()``, its tracking part without the live
+analysis, the tracking thread's CPU time, the slowest frames, and the CPU time
+of the whole process (a re-learn in a worker thread counts there, not on the
+tracking thread). ``--against DIR`` runs that case alternately with this
+checkout's code and with the ``edge_juggler`` under DIR (another worktree), each
+in a subprocess, so old and new code are measured side by side in one run.
 """
 
 from __future__ import annotations
@@ -18,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -115,12 +129,128 @@ def _run(name: str, modality: str, frames, repeat: int = 3) -> dict:
     }
 
 
+def _learning_run(frames, paced: bool = True) -> dict:
+    """Per-frame times of a fresh colour tracker from the first frame (learning included).
+
+    ``paced``: frames are handed over at their timestamps, as a camera does (a
+    worker thread then has the idle time between frames, as it has live); else
+    back to back, as when analysing a file.
+    """
+    import numpy as np
+
+    from edge_juggler.tracking.tracker import Tracker
+
+    tr = Tracker(frames[0].intrinsics, "color")
+    wall, cpu = [], []
+    learned_at = None
+    p_start = time.process_time()
+    start = time.perf_counter()
+    for i, f in enumerate(frames):
+        if paced:
+            ahead = start + (f.t_s - frames[0].t_s) - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
+        c0 = time.thread_time_ns()
+        t0 = time.perf_counter()
+        tr.update(f)
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.thread_time_ns() - c0) / 1e6)
+        if learned_at is None and tr.color_seg is not None:
+            learned_at = i  # the first learn and its catch-up: synchronous by design
+    tr.finish()
+    proc_total = (time.process_time() - p_start) * 1e3
+    after = slice((learned_at or 0) + 1, None)
+    # the tracking part of update() (without the once-a-second live analysis)
+    track = np.asarray(tr.latency["track"][after])
+    w, c = np.asarray(wall[after]), np.asarray(cpu[after])
+
+    def tail(a: np.ndarray) -> dict:
+        return {
+            "p50": round(float(np.percentile(a, 50)), 2),
+            "p99": round(float(np.percentile(a, 99)), 2),
+            "p99.9": round(float(np.percentile(a, 99.9)), 2),
+            "max": round(float(a.max()), 2),
+        }
+
+    slow = np.argsort(w)[::-1][:4] + after.start
+    return {
+        "paced": paced,
+        "learn_frame_ms": round(wall[learned_at], 1) if learned_at is not None else None,
+        "after_learn_wall_ms": tail(w),
+        "after_learn_thread_cpu_ms": tail(c),
+        "after_learn_track_ms": tail(track),
+        # (frame time s, wall ms, CPU ms of the tracking thread)
+        "slowest": [[round(frames[k].t_s, 2), round(wall[k], 1), round(cpu[k], 1)] for k in slow],
+        "process_cpu_total_ms": round(proc_total, 1),
+        "frames": len(frames),
+    }
+
+
+def _learning_child(seconds: float, paced: bool) -> None:
+    """One learning run with whatever ``edge_juggler`` is on the path; JSON on stdout."""
+    _limit_threads()
+    frames = _frames("color", "webcam", int(round(seconds * 30)))
+    _learning_run(frames, paced=False)  # warm up: first calls (imports, caches) are slow
+    print(json.dumps(_learning_run(frames, paced)))
+
+
+def _learning_compare(seconds: float, repeat: int, against: str | None, paced: bool) -> dict:
+    """The learning case on this checkout and ``against``, alternately, in subprocesses."""
+    trees = {"this": str(HERE.parent)}
+    if against:
+        trees["against"] = str(Path(against).resolve())
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
+    for _ in range(max(1, repeat)):
+        for name, root in trees.items():
+            env = dict(os.environ, PYTHONPATH=root)
+            cmd = [sys.executable, __file__, "--learning-child", "--learning-s", str(seconds)]
+            cmd += [] if paced else ["--unpaced"]
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"after the first learn, {'paced at 30 fps' if paced else 'back to back'} (ms):")
+    print(
+        f"{'code':8} {'run':>3} {'learn':>6} {'wall p50':>8} {'p99':>6} {'max':>6} "
+        f"{'track max':>9} {'thread cpu max':>14} {'proc cpu':>8}  "
+        "slowest (t s, wall ms, thread cpu ms)"
+    )
+    for name, rs in runs.items():
+        for k, r in enumerate(rs):
+            w = r["after_learn_wall_ms"]
+            print(
+                f"{name:8} {k:>3} {r['learn_frame_ms']:>6.0f} {w['p50']:>8.2f} {w['p99']:>6.1f} "
+                f"{w['max']:>6.1f} {r['after_learn_track_ms']['max']:>9.1f} "
+                f"{r['after_learn_thread_cpu_ms']['max']:>14.1f} "
+                f"{r['process_cpu_total_ms']:>8.0f}  {r['slowest'][:3]}"
+            )
+    return {"seconds": seconds, "paced": paced, "trees": trees, "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per case (best kept)")
     ap.add_argument("--out", default=str(HERE / "results" / "tracking.json"))
+    ap.add_argument(
+        "--learning", action="store_true", help="time colour learning and re-learns only"
+    )
+    ap.add_argument("--learning-s", type=float, default=9.5, help="seconds of clip to learn on")
+    ap.add_argument("--against", help="another checkout to compare the learning case with")
+    ap.add_argument(
+        "--unpaced", action="store_true", help="learning case: frames back to back, not at 30 fps"
+    )
+    ap.add_argument("--learning-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.learning_child:
+        _learning_child(args.learning_s, not args.unpaced)
+        return {}
+    if args.learning or args.against:
+        result = _learning_compare(args.learning_s, args.repeat, args.against, not args.unpaced)
+        out = Path(args.out)
+        if out == HERE / "results" / "tracking.json":
+            out = HERE / "results" / "tracking_learning.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1))
+        return result
     _limit_threads()
     cases = [
         ("depth azure_nfov", "depth", _frames("depth", "azure_nfov", args.frames)),
