@@ -122,10 +122,14 @@ def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     near = 0.1 * scale.px_per_m
 
     def same(f: Flight, o: Flight) -> bool:
+        # an apex above the picture is extrapolated from a few samples: two
+        # fragments of one high throw put it at heights a third apart
+        both_above = f.apex_xy[1] < 0 and o.apex_xy[1] < 0
+        near_y = max(near, -0.5 * min(f.apex_xy[1], o.apex_xy[1])) if both_above else near
         if (
             abs(f.t_apex - o.t_apex) < 0.1
             and abs(f.apex_xy[0] - o.apex_xy[0]) < near
-            and abs(f.apex_xy[1] - o.apex_xy[1]) < near
+            and abs(f.apex_xy[1] - o.apex_xy[1]) < near_y
         ):
             return True
         return (

@@ -114,6 +114,25 @@ def _fit_free(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef, float(np.max(np.abs(res))) if len(res) else 0.0
 
 
+def _trimmed_fit(
+    t: np.ndarray, y: np.ndarray, tol: float, min_samples: int
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """A free parabola, dropping the worse-fitting end sample while it misfits.
+
+    A window around an apex also catches the hand before the throw and after
+    the catch (a close camera sees a high throw's flanks for a few frames
+    only); those samples sit at the window's ends and bend the fit towards a
+    weaker gravity. Returns (coeffs, max |residual|, kept t, kept y).
+    """
+    coef, res = _fit_free(t, y)
+    while res > tol and len(t) > min_samples:
+        r = y - (coef[0] * t * t + coef[1] * t + coef[2])
+        cut = slice(1, None) if abs(r[0]) >= abs(r[-1]) else slice(None, -1)
+        t, y = t[cut], y[cut]
+        coef, res = _fit_free(t, y)
+    return coef, res, t, y
+
+
 def apex_candidates(tr: TrackSamples, max_gap_s: float = 0.15) -> list[int]:
     """Samples that are higher (smaller y) than both neighbours (ties allowed on the right)."""
     t, y = tr.t, tr.xy[:, 1]
@@ -162,9 +181,9 @@ def estimate_gravity_px(
     for tr in tracks:
         if len(tr) < min_samples:
             continue
-        windows = [(tr.t[i] - 0.17, tr.t[i] + 0.17) for i in apex_candidates(tr)]
-        windows += [(tr.t[i] - 0.3, tr.t[i + 1] + 0.3) for i in _hidden_apexes(tr, 0.15)]
-        for w0, w1 in windows:
+        windows = [(tr.t[i] - 0.17, tr.t[i] + 0.17, False) for i in apex_candidates(tr)]
+        windows += [(tr.t[i] - 0.3, tr.t[i + 1] + 0.3, True) for i in _hidden_apexes(tr, 0.15)]
+        for w0, w1, hidden in windows:
             m = (tr.t >= w0) & (tr.t <= w1)
             if m.sum() < min_samples:
                 continue
@@ -176,7 +195,18 @@ def estimate_gravity_px(
             travel = float(yy.max() - yy.min())
             if travel < 5.0:
                 continue
-            coef, res = _fit_free(tt, yy)
+            if hidden:  # a wide window: its ends may be the hands
+                coef, res, tt, yy = _trimmed_fit(tt, yy, max(0.03 * travel, 2.0), min_samples)
+                if tt.min() >= -0.05 or tt.max() <= 0.05:
+                    continue
+                # only the hands come off: a fit that needs most of the travel gone
+                # was no arc through the gap (a low pass hidden among the hands)
+                kept = float(yy.max() - yy.min())
+                if kept < 0.5 * travel:
+                    continue
+                travel = kept
+            else:
+                coef, res = _fit_free(tt, yy)
             acc = 2 * coef[0]
             if acc <= 0 or res > 0.25 * travel:
                 continue

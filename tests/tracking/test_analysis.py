@@ -12,10 +12,11 @@ from edge_juggler.tracking.analysis import (
     analyse_flights,
     assign_beats,
     clean_flights,
+    dedupe_flights,
     find_period,
     pass_mask,
 )
-from edge_juggler.tracking.flights import estimate_gravity_px, extract_flights
+from edge_juggler.tracking.flights import Flight, estimate_gravity_px, extract_flights
 from tests.tracking.helpers import siteswap_tracks
 
 
@@ -150,7 +151,6 @@ def test_apex_height_despite_late_release():
 
 
 def test_pass_mask_splits_low_passes_from_throws():
-    from edge_juggler.tracking.flights import Flight
 
     def fl(h):
         f = Flight(1, 0, 1, 0.0, 0.5, 0.25, (0, 0), (0, 0), (0, 0), 2000.0, 10.0)
@@ -366,3 +366,22 @@ def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on():
     assert s["siteswap"] == "633" and s["ball_count"] == 4
     want = sum(1 for b in range(36) if parse("633").throws[b % 3] != 0 and b / 3 <= t_last)
     assert abs(s["throws"] - want) <= 1
+
+
+def _high(ball: int, t0: float, t1: float, apex_y: float, x: float = 260.0) -> Flight:
+    """A throw whose apex is above the picture: the apex is extrapolated."""
+    return Flight(ball, 0, 8, t0, t1, 0.57, (x, 80.0), (x, 80.0), (x, apex_y), 2500.0, 150.0)
+
+
+def test_one_high_throw_seen_as_two_fragments_counts_once():
+    # two track pieces of one ball that left the top of the picture put the
+    # extrapolated apex 37 px apart (more than 10 cm); a ball beside it at the
+    # same moment, or one in the picture at that height, is another ball
+    scale = Scale(2500.0)  # 25 px = 10 cm
+    a, b = _high(1, 0.07, 0.93, -99.0), _high(2, 0.27, 0.87, -62.0)
+    assert dedupe_flights([a, b], scale) == [a]
+    beside = _high(3, 0.2, 0.9, -62.0, x=330.0)
+    assert len(dedupe_flights([a, beside], scale)) == 2
+    seen = _high(4, 0.2, 0.9, 30.0)
+    low = _high(5, 0.35, 0.8, -5.0)
+    assert len(dedupe_flights([seen, low], scale)) == 2
