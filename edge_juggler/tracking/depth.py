@@ -30,6 +30,7 @@ class DepthConfig:
     # the body's median depth than this is the body's own relief (sides, hips, folds)
     ball_back_m: float = 0.1
     max_lateral_m: float = 1.0  # balls fly within this distance of the body's centre line
+    body_half_m: float = 0.45  # a juggler's hands and balls stay this near the centre line
     min_body_m2: float = 0.12  # visible area of a person (torso and more)
     min_fill: float = 0.5  # blob area / bbox area (a disc is 0.785)
     max_aspect: float = 2.0
@@ -176,31 +177,42 @@ class DepthSegmenter:
             the juggler's own body counts, the background it uncovers does not.
             """
             lo, hi = c[0] - 600, c[0] + 150
-            inside = (grid > lo) & (grid < hi) & (prev > lo) & (prev < hi)
             z = c[0] / 1000.0
-            return np.count_nonzero(moved & inside) / (self.f / 4 / z) ** 2
+            # only in front of the thing itself: a juggler beside a box at the
+            # same depth moves the box's depth range, not the box
+            half = self.cfg.body_half_m * self.f / z / 4  # grid columns
+            j = (c[1] * self.step - x0) / s
+            cols = slice(max(0, int(j - half)), max(0, int(j + half) + 1))
+            g, pv = grid[:, cols], prev[:, cols]
+            inside = (g > lo) & (g < hi) & (pv > lo) & (pv < hi)
+            return np.count_nonzero(moved[:, cols] & inside) / (self.f / 4 / z) ** 2
 
         # furniture does not move at all (a juggler standing still still breathes
         # and moves the hands a little): only after three still looks in a row
         self._still = self._still + 1 if motion(pick) < 0.0005 else 0
         if self._still:
-            # a juggler told apart by motion before stays
-            if self.body_z is not None and abs(pick[0] - self.body_z) > 300:
+            # a juggler told apart by motion before stays (where it was: the depth
+            # band's median column also holds whatever else stands at that depth)
+            if self.body_z is not None and abs(pick[0] - self.body_z) > 150:
                 for c in found:
-                    if c[0] > pick[0] + 300 and abs(c[0] - self.body_z) < 300:
+                    if c[0] > pick[0] + 150 and abs(c[0] - self.body_z) < 150:
                         self._moved_to = True
-                        return c
+                        return c[0], (self.body_x if self.body_x is not None else c[1])
         if self._still >= 3:
             work = depth[:: self.step, :: self.step]
             for c in found:
-                # and has a head on it (silhouette edges flicker on a wall behind)
-                if (
-                    c[0] > pick[0] + 300
-                    and motion(c) >= 0.002
-                    and self._head(work, c[0]) is not None
-                ):
+                if c[0] <= pick[0] + 150:
+                    continue
+                # and has a head on it (silhouette edges flicker on a wall behind),
+                # which also says where the juggler stands: a box at the juggler's
+                # depth pulls the band's median column off them
+                head = self._head(work, c[0])
+                if head is None:
+                    continue
+                at = (c[0], head[1])
+                if motion(at) >= 0.002:
                     self._moved_to = True
-                    return c
+                    return at
         return pick
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:

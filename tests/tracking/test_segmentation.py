@@ -231,3 +231,22 @@ def test_depth_body_is_the_juggler_not_a_nearer_box():
         seg.process(f.depth)
     hands_z = float(np.mean(truth.frames[-1].hands_m[:, 2]))
     assert hands_z < seg.body_z / 1000.0 < hands_z + 0.5  # the hands are in front of the body
+
+
+def test_depth_body_is_the_juggler_beside_a_box_of_nearly_their_depth():
+    """A box's oblique face ends 0.3 m in front of the juggler in the middle of a
+    wide-angle picture, and another box stands at the juggler's own depth: the
+    juggler is told apart by the head and the motion in front of it, and the
+    body's column is the head's (the depth band's median column is the box's)."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip("423", 7, seconds=2.0, profile="azure_wfov", modality="depth")
+    seg = DepthSegmenter(frames[0].intrinsics)
+    for f in frames:
+        seg.process(f.depth)
+    intr = frames[0].intrinsics
+    hands = truth.frames[-1].hands_m
+    hands_z = float(np.mean(hands[:, 2]))
+    mid_x = intr.fx * float(np.mean(hands[:, 0])) / hands_z + intr.cx
+    assert hands_z < seg.body_z / 1000.0 < hands_z + 0.5
+    assert abs(seg.body_x * seg.step - mid_x) < 0.25 * intr.fx / hands_z  # within 25 cm
