@@ -1262,14 +1262,18 @@ def analyse_flights(
     before = sum(_t_beat(f) < min(drops) for f in flights) if drops else len(flights)
     head = flights[:before] if before >= 12 else flights
     pattern = head
-    if complete_from is not None and not identities:
-        # before a ball's colour was learned its flights are missing: the pattern
-        # lacks a ball there (a 633 reads 633033)
-        late = [f for f in head if _t_beat(f) >= complete_from]
-        if 12 <= len(late) < len(head):
-            pattern = late
     if not identities and len(pattern) >= 6:
         r = best_timing_reading(pattern, None, sep, fallback_ball_count)
+        if complete_from is not None:
+            # before a ball's colour was learned its flights are missing: the pattern
+            # lacks a ball there (a 633 reads 633033). A learned colour only adds
+            # balls: a later reading with fewer balls had too few flights to go on
+            # (633 s35 read 3 from 13 flights when the colour came 0.1 s later)
+            late = [f for f in head if _t_beat(f) >= complete_from]
+            if 12 <= len(late) < len(head):
+                r_late = best_timing_reading(late, None, sep, fallback_ball_count)
+                if r_late is not None and (r is None or (r_late.balls or 0) >= (r.balls or 0)):
+                    r, pattern = r_late, late
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:

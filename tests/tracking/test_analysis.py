@@ -385,3 +385,22 @@ def test_one_high_throw_seen_as_two_fragments_counts_once():
     seen = _high(4, 0.2, 0.9, 30.0)
     low = _high(5, 0.35, 0.8, -5.0)
     assert len(dedupe_flights([seen, low], scale)) == 2
+
+
+def test_a_late_reading_with_fewer_balls_is_not_taken():
+    """A learned colour only adds balls. 633 (a tuning clip, colour camera) learns its
+    last colour at 5.5 s; had it come at 5.9 s, the 13 flights after it read a plain 3
+    with three balls, while the whole clip reads 633 with four."""
+    from dataclasses import replace
+
+    from edge_juggler.sim.clips import render_clip
+    from edge_juggler.tracking.tracker import Tracker
+
+    frames, _ = render_clip("633", 35, seconds=10.0, profile="azure_nfov", modality="color")
+    tr = Tracker(frames[0].intrinsics, "color")
+    for f in frames:
+        tr.update(replace(f, depth=None))
+    for late in (tr._colours_complete_t, 5.9):
+        tr._colours_complete_t = late
+        s = tr.finish().summary
+        assert (s["siteswap"], s["ball_count"]) == ("633", 4), late
