@@ -173,6 +173,7 @@ class ColorLearner:
         self.fps = 30.0
         self._short: list[list[_Cand]] = []  # flights seen only in short stretches
         self._g: float | None = None  # image gravity (px/s^2) the flights fell with
+        self._pairs: list[list[_Cand]] = []  # flights out of the top (up and down joined)
 
     def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         s = work_scale(rgb.shape, self.long)
@@ -270,6 +271,7 @@ class ColorLearner:
         snap._recent = list(self._recent)
         snap._recent_idx = list(self._recent_idx)
         snap._short = list(self._short)
+        snap._pairs = list(self._pairs)
         return snap
 
     # ------------------------------------------------------------------ model
@@ -302,9 +304,14 @@ class ColorLearner:
                 run.append(c)
             runs.append(run)
         wins = [(i, a, cs) for i, run in enumerate(runs) for a, cs in self._windows(run)]
-        if not wins:
+        # every throw may leave the top of the picture (a close webcam, high
+        # throws: 71 webcam s60's 7s show 4 blobs up and 4 down, its 1s 3-4 in
+        # the hands): no whole arc, yet an up run and a down run that one
+        # parabola joins measure gravity over the whole unseen flight
+        pairs = [(arc_g, cs) for _, _, cs, arc_g in self._out_of_top(runs, set(), None)]
+        if not wins and not pairs:
             return [], runs
-        g = self._run_gravity(runs, [(a, cs) for _, a, cs in wins])
+        g = self._run_gravity(runs, [(a, cs) for _, a, cs in wins], pairs)
         self._g = g
         if g is None:
             return [], runs
@@ -314,6 +321,15 @@ class ColorLearner:
             if 0.7 * g <= a <= 1.4 * g:
                 balls.setdefault(i, {}).update({id(c): c for c in cs})
         flying = [sorted(d.values(), key=lambda c: c.frame) for d in balls.values()]
+        # a ball thrown out of the top of the picture: its way up and its way down
+        # are two runs that one parabola of gravity g joins over the unseen gap
+        # (before the short stretches below: a side alone is one, and would take
+        # the run from the pair, whose other side the colour then misses)
+        self._pairs = []
+        for i, j, cs, _ in self._out_of_top(runs, set(balls), g):
+            balls[i] = balls[j] = {}
+            flying.append(cs)
+            self._pairs.append(cs)
         # with gravity known, shorter stretches that fall with it are flights too: a
         # fast ball thrown out of the top of the picture shows only a few blobs on
         # its way up and down (such a colour must fly twice, see _flight_model)
@@ -326,11 +342,6 @@ class ColorLearner:
                 balls[i] = {}
                 flying.append(short)
                 self._short.append(short)
-        # a ball thrown out of the top of the picture: its way up and its way down
-        # are two runs that one parabola of gravity g joins over the unseen gap
-        for i, j, cs in self._out_of_top(runs, set(balls), g):
-            balls[i] = balls[j] = {}
-            flying.append(cs)
         # fast balls the association did not link: chains that fall with g
         taken = {id(c) for run in flying for c in run}
         r_fly = float(np.median([c.r for run in flying for c in run])) if taken else 0.0
@@ -405,20 +416,27 @@ class ColorLearner:
 
     @classmethod
     def _run_gravity(
-        cls, runs: list[list[_Cand]], wins: list[tuple[float, list[_Cand]]]
+        cls,
+        runs: list[list[_Cand]],
+        wins: list[tuple[float, list[_Cand]]],
+        pairs: list[tuple[float, list[_Cand]]] | None = None,
     ) -> float | None:
         """Image gravity from 9-blob windows where there are six or more, else from ``wins``.
 
         An acceleration fitted over 1.5x the time is ~2.5x less disturbed by the
         wobble of crescent-shaped blobs (31 webcam: 6-blob windows 2400-8900 px/s^2
         around a true 4260, and the vote fell on 6778; 9-blob windows give 4289).
+        ``pairs`` (out-of-the-top flights) vote along with either.
         """
         long = [w for run in runs for w in cls._windows(run, window=9, min_len=9)]
-        g = cls._gravity(long) if len(long) >= 6 else None
-        return g if g is not None else cls._gravity(wins)
+        g = cls._gravity(long, pairs) if len(long) >= 6 else None
+        return g if g is not None else cls._gravity(wins, pairs)
 
     @staticmethod
-    def _gravity(wins: list[tuple[float, list[_Cand]]]) -> float | None:
+    def _gravity(
+        wins: list[tuple[float, list[_Cand]]],
+        pairs: list[tuple[float, list[_Cand]]] | None = None,
+    ) -> float | None:
         """Image gravity (px/s^2): the acceleration the parabola windows agree on.
 
         Each window is held to what its own blobs' size says (9.81 m/s^2 at 34 mm
@@ -427,10 +445,29 @@ class ColorLearner:
         vote is weighted by the height each window falls through: a ball's arcs
         fall far, a wobble of specks little (a single ball before a patterned
         shirt: a dozen speck windows outvoted its nine).
+
+        Flights that left the picture through its top (``pairs``, up and down
+        runs joined) vote too, by the height they fell from their apex above the
+        picture, but the value is the windows' median where any window agrees:
+        such an arc spans hundreds of pixels above the picture, where a tilted
+        camera bends it (fits of 0.7-0.95 g).
         """
-        prior = np.array([9.81 * float(np.median([c.r for c in cs])) / 0.034 for _, cs in wins])
-        span = np.array([float(np.ptp([c.y for c in cs])) for _, cs in wins])
-        accs = np.array([a for a, _ in wins])
+
+        def fall(cs: list[_Cand]) -> float:
+            ts = np.array([c.t for c in cs]) - cs[0].t
+            ys = np.array([c.y for c in cs])
+            py = np.polyfit(ts, ys, 2)
+            return float(ys.max() - (py[2] - py[1] ** 2 / (4.0 * py[0])))
+
+        allw = list(wins) + list(pairs or [])
+        if not allw:
+            return None
+        prior = np.array([9.81 * float(np.median([c.r for c in cs])) / 0.034 for _, cs in allw])
+        span = np.array(
+            [float(np.ptp([c.y for c in cs])) for _, cs in wins]
+            + [fall(cs) for _, cs in pairs or []]
+        )
+        accs = np.array([a for a, _ in allw])
         cands = accs[(accs >= 0.5 * prior) & (accs <= 3.0 * prior)]
         if cands.size == 0:
             return None
@@ -438,13 +475,15 @@ class ColorLearner:
             (0.5 * prior <= g) & (g <= 3.0 * prior) & (np.abs(accs / g - 1.0) <= 0.3) for g in cands
         ]
         best = cands[int(np.argmax([float(span[f].sum()) for f in fits]))]
-        return float(np.median(accs[np.abs(accs / best - 1.0) <= 0.3]))
+        near = np.abs(accs / best - 1.0) <= 0.3
+        own = near[: len(wins)]
+        return float(np.median(accs[: len(wins)][own] if own.any() else accs[near]))
 
     @staticmethod
     def _out_of_top(
-        runs: list[list[_Cand]], taken: set[int], g: float
-    ) -> list[tuple[int, int, list[_Cand]]]:
-        """(up run, down run, blobs) of flights that left the picture through its top.
+        runs: list[list[_Cand]], taken: set[int], g: float | None
+    ) -> list[tuple[int, int, list[_Cand], float]]:
+        """(up run, down run, blobs, fitted curvature) of flights that left through the top.
 
         A high throw seen at video rates shows a few blobs on its way up and a few
         on its way down. Each side must be fast enough to reach the top (v^2 >= 2 g y
@@ -452,20 +491,40 @@ class ColorLearner:
         above the picture: its curvature within a factor 1.5 of image gravity g (far
         outside the picture a tilted camera's projection bends the arc) and little
         off it, up and down alike, over the gap the ball spent out of sight.
+        With g not known yet (None), each side and arc is held to the gravity its
+        own blobs' size implies (9.81 m/s^2 at 34 mm per ball radius, 0.5-3x, as
+        for the parabola windows in ``_gravity``).
         """
 
-        def ends(run: list[_Cand], up: bool) -> list[_Cand]:
-            seq = [c for c in run if not c.edge]
-            seq = seq[::-1] if up else seq
-            # the ball's own blobs: the association may go on to a speck or a hand,
-            # and a ball's blob does not halve or double in size, nor change its hue,
+        def g_of(cs: list[_Cand]) -> tuple[float, float]:
+            if g is not None:
+                return 0.67 * g, 1.5 * g
+            prior = 9.81 * float(np.median([c.r for c in cs])) / 0.034
+            return 0.5 * prior, 3.0 * prior
+
+        def alike(a: _Cand, b: _Cand) -> bool:
+            # a ball's blob does not halve or double in size, nor change its hue,
             # from frame to frame
-            cs = seq[:1]
-            for c in seq[1:4]:
-                dh = _hue_dist(c.hue, cs[-1].hue)
-                if not 0.5 <= c.r / cs[-1].r <= 2.0 or dh > 15:
-                    break
-                cs.append(c)
+            return 0.5 <= b.r / a.r <= 2.0 and _hue_dist(b.hue, a.hue) <= 15
+
+        def ends(run: list[_Cand], up: bool) -> list[_Cand]:
+            # the side nearest the top, from the top inwards
+            seq = [c for c in run if not c.edge]
+            seq = (seq[::-1] if up else seq)[:6]
+            # the ball's own blobs, up to 4: the association may go on to a speck or
+            # a hand, and may take a speck in the ball's place for a frame (the
+            # ball's blob merged with a moving head behind it: 71 webcam s60's
+            # sides read ball, ball, speck, ball); such a blob is passed over
+            cs: list[_Cand] = []
+            for k in range(min(3, len(seq))):
+                got = [seq[k]]
+                for c in seq[k + 1 :]:
+                    if len(got) == 4 or abs(c.frame - got[-1].frame) > 3:
+                        break
+                    if alike(got[-1], c):
+                        got.append(c)
+                if len(got) > len(cs):
+                    cs = got
             cs = cs[::-1] if up else cs
             if len(cs) < 2 or cs[-1].t <= cs[0].t:
                 return []
@@ -474,7 +533,7 @@ class ColorLearner:
             if (vy >= 0) if up else (vy <= 0):
                 return []
             # fast enough to reach y = 0 against gravity
-            return cs if vy * vy >= 2.0 * g * max(b.y if up else a.y, 0.0) else []
+            return cs if vy * vy >= 2.0 * g_of(cs)[0] * max(b.y if up else a.y, 0.0) else []
 
         def hue(cs: list[_Cand]) -> float:
             # area-weighted: a speck the association picked up does not pull it
@@ -484,19 +543,21 @@ class ColorLearner:
                 np.arctan2((w * np.sin(ang)).sum(), (w * np.cos(ang)).sum()) * 90.0 / np.pi
             )
 
-        def arc(cs: list[_Cand]) -> float | None:
+        def arc(cs: list[_Cand]) -> tuple[float, float] | None:
+            """(residual, curvature) of one parabola through both sides, if it fits."""
             ts = np.array([c.t for c in cs]) - cs[0].t
             ys = np.array([c.y for c in cs])
             xs = np.array([c.x for c in cs])
             py = np.polyfit(ts, ys, 2)
-            if not 0.67 * g <= 2.0 * py[0] <= 1.5 * g:
+            lo, hi = g_of(cs)
+            if not lo <= 2.0 * py[0] <= hi:
                 return None
             ey = ys - np.polyval(py, ts)
             ex = xs - np.polyval(np.polyfit(ts, xs, 1), ts)
             res = float(np.sqrt(np.mean(ey**2 + ex**2)))
             rm = float(np.median([c.r for c in cs]))
             apex = py[2] - py[1] ** 2 / (4.0 * py[0])
-            return res if res <= max(2.0, 0.5 * rm) and apex < 0 else None
+            return (res, 2.0 * float(py[0])) if res <= max(2.0, 0.5 * rm) and apex < 0 else None
 
         sides = [(i, ends(r, True), ends(r, False)) for i, r in enumerate(runs) if i not in taken]
         ups = [(i, u, hue(u)) for i, u, _ in sides if u]
@@ -504,7 +565,7 @@ class ColorLearner:
         out = []
         used: set[int] = set()
         for i, a, h_a in ups:
-            best: tuple[float, int, list[_Cand]] | None = None
+            best: tuple[tuple[float, float], int, list[_Cand]] | None = None
             for j, b, h_b in downs:
                 if j in used or j == i or b[0].t <= a[-1].t:
                     continue
@@ -525,7 +586,7 @@ class ColorLearner:
                         best = (res, j, cs)
             if best is not None:
                 used.add(best[1])
-                out.append((i, best[1], best[2]))
+                out.append((i, best[1], best[2], best[0][1]))
         return out
 
     @staticmethod
@@ -745,7 +806,16 @@ class ColorLearner:
         # each; 4-blob stretches of specks fall with gravity too, on a coloured ball)
         whole = [c for _, _, run in grey_runs if id(run) not in short for c in run if c.val >= 140]
         enough = len(gcs) >= max(16, 0.04 * total) or len(whole) >= max(12, 0.04 * total)
-        if n_grey >= 2 and enough:
+        # or one flight out of the top: up and down joined by one parabola of
+        # gravity over the half second or more the ball spent above the picture,
+        # both sides fast and ball-sized; no rim, highlight or wall trail does that
+        # (71 webcam s60: the white's 7s leave the top, its 1s are 3 frames in the
+        # hands; one 7 flies in the first 3 s)
+        pairs = {id(r) for r in self._pairs}
+        out_top = any(
+            id(run) in pairs and sum(c.val >= 140 for c in run) >= 6 for _, _, run in grey_runs
+        )
+        if (n_grey >= 2 and enough) or out_top:
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(
