@@ -54,6 +54,27 @@ def _fall_line(
     return v, y0, max(abs(ri - v * si - y0) for si, ri in zip(ts, rs, strict=True))
 
 
+def _with_misses(cost: np.ndarray, miss: float) -> np.ndarray:
+    """The cost matrix with a way out for every track and every detection.
+
+    A plain rectangular assignment gives every track (or detection) a partner
+    whenever it can, so pairs outside the gate (a large finite cost) are chosen
+    over leaving a track unseen, and two gated pairs can win over one good
+    pair: a stale track then takes a ball's detection and the ball's own track
+    is pushed onto a hand. Here a track may go unmatched and a detection start
+    a new track at ``miss`` each; a pair at the gate's edge (cost 1) is worth as
+    much as leaving both alone (miss = 0.5).
+    """
+    nt, nd = cost.shape
+    big = 1e6
+    out = np.full((nt + nd, nd + nt), big)
+    out[:nt, :nd] = cost
+    out[np.arange(nt), nd + np.arange(nt)] = miss
+    out[nt + np.arange(nd), np.arange(nd)] = miss
+    out[nt:, nd:] = 0.0
+    return out
+
+
 @dataclass
 class BallTrack:
     id: int
@@ -179,8 +200,10 @@ class Associator:
         max_lost_s: float = 2.0,
         gate_radii: float = 4.0,
         coast_s: float = 0.3,
+        miss_cost: float | None = None,
     ) -> None:
         self.coast_s = coast_s
+        self.miss_cost = miss_cost
         self.relink_s = relink_s
         self.max_lost_s = max_lost_s
         self.gate_radii = gate_radii
@@ -222,10 +245,15 @@ class Associator:
             dc = np.array([d.color_id for d in dets])[None, :]
             ok = (dist <= gate[:, None]) & ((tc < 0) | (dc < 0) | (tc == dc))
             cost = np.where(ok, dist / gate[:, None], 1e6)
-            rows, cols = linear_sum_assignment(cost)
+            if self.miss_cost is not None:
+                cost_in = _with_misses(cost, self.miss_cost)
+            else:  # every track or detection paired when it can (the colour learner's
+                # linking of its many candidate blobs was tuned with this)
+                cost_in = cost
+            rows, cols = linear_sum_assignment(cost_in)
             used = set()
             for i, j in zip(rows, cols, strict=True):
-                if cost[i, j] < 1e5:
+                if i < len(tracks) and j < len(dets) and cost[i, j] < 1e5:
                     tracks[i].add(t, dets[j], frame)
                     seen.append(tracks[i])
                     used.add(j)

@@ -115,3 +115,26 @@ def test_gravity_from_short_flanks_of_a_close_camera():
     assert window_gravity(tracks, prior=5000.0) is None
     g = window_gravity(tracks, prior=5000.0, window=5)
     assert g is not None and abs(g - 5000.0) < 0.1 * 5000.0
+
+
+def test_a_stale_track_does_not_push_a_flying_ball_off_its_own():
+    """A ball flies on its parabola; a blob seen for three frames near where the ball
+    is going (an arm piece) still coasts; then a hand piece shows below the ball. The
+    ball's track keeps the ball: a rectangular assignment gave every detection a
+    partner, so the stale track took the ball and the ball's track the hand piece."""
+    a = Associator(coast_s=0.3, miss_cost=0.5)
+    a.g_px = 2000.0
+    xb, yb = _arc(8 / 30, 100, 150)
+    ball = None
+    for i in range(8):
+        t = i / 30
+        x, y = _arc(t, 100, 150)
+        dets = [Detection(x, y, 8.0)]
+        if 1 <= i <= 3:  # seen (not falling), then gone
+            dets.append(Detection(xb - 10.0, yb - (35.0, 20.0, 20.0)[i - 1], 6.0))
+        seen = a.step(t, i, dets)
+        if i == 0:
+            ball = seen[0].id
+    seen = a.step(8 / 30, 8, [Detection(xb, yb, 8.0), Detection(xb + 3.0, yb + 28.0, 12.0)])
+    mine = next(tr for tr in seen if tr.id == ball)
+    assert abs(mine.x[-1] - xb) < 1 and abs(mine.y[-1] - yb) < 1
