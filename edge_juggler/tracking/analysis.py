@@ -1002,6 +1002,10 @@ def timing_reading(
     """
     if len(idx) < 4:
         return None
+    # a low pass is held far shorter than the others (a 1 leaves as soon as it
+    # arrives): flight + dwell reads it as a 2. Its value is whether it crossed
+    passes = pass_mask(flights)
+    cross = crossings(flights) if passes.any() else None
     beat: dict[int, int] = {}
     vals: dict[int, int] = {}
     by_beat: dict[int, tuple[int, float]] = {}
@@ -1013,6 +1017,8 @@ def timing_reading(
             continue
         x = _duration(f) / tau
         n = max(1, int(round(x + dwell)))
+        if passes[i] and n <= 2:
+            n = 1 if cross is None or cross[i] else 2
         vals[i] = n
         xs.append(x)
         vs.append(n)
