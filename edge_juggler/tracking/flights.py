@@ -499,18 +499,33 @@ def _segments(tr: TrackSamples, max_gap_s: float) -> list[tuple[int, int]]:
 
 
 def _half(
-    tr: TrackSamples, lo: int, hi: int, end: bool, g_px: float, tol: float, max_gap_s: float
+    tr: TrackSamples,
+    lo: int,
+    hi: int,
+    end: bool,
+    g_px: float,
+    tol: float,
+    max_gap_s: float,
+    inner: bool = False,
 ) -> tuple[int, int, float, float, tuple[float, float, float]] | None:
     """The rising end (``end``) or falling start of a segment as a fixed-gravity arc.
 
     Returns (first index, last index, apex time, apex y, x line coefficients)
-    or None when the samples are no arc.
+    or None when the samples are no arc. ``inner``: the arc is seeded at the
+    highest sample after (before) the segment's lowest instead of at its end, and
+    its apex must lie above the picture (a half inside a track is taken only
+    where a ball left the top).
     """
     best = None
     # the outermost sample may be a ball cut by the picture's edge (its centre a few
     # pixels off): a seed one sample in still finds the arc
-    for shift in (0, 1):
-        i = hi - shift if end else lo + shift
+    seeds = [hi, hi - 1] if end else [lo, lo + 1]
+    if inner:
+        # the highest sample after (rising end) or before (falling start) the lowest
+        y = tr.xy[lo : hi + 1, 1]
+        low = int(np.argmax(y))
+        seeds = [lo + low + int(np.argmin(y[low:]))] if end else [lo + int(np.argmin(y[: low + 1]))]
+    for i in seeds:
         seed = (max(lo, i - 2), i) if end else (i, min(hi, i + 2))
         if seed[1] - seed[0] < 2:
             continue
@@ -527,9 +542,12 @@ def _half(
     s_apex = -vb / acc
     if (end and s_apex <= 0) or (not end and s_apex >= 0):
         return None  # not rising into / falling out of the hidden part
+    y_apex = c - vb * vb / (2 * acc)
+    if inner and y_apex >= 0:
+        return None
     t0 = tr.t[i]
     xc = np.polyfit(tr.t[a : b + 1] - t0, tr.xy[a : b + 1, 0], 1)
-    return a, b, t0 + s_apex, c - vb * vb / (2 * acc), (float(xc[0]), float(xc[1]), t0)
+    return a, b, t0 + s_apex, y_apex, (float(xc[0]), float(xc[1]), t0)
 
 
 def stitch_hidden_apexes(
@@ -566,12 +584,26 @@ def stitch_hidden_apexes(
     ends, starts = [], []
     for tr in tracks:
         cov = covered[tr.id]
+        seen: set[tuple[bool, int, int]] = set()
         for lo, hi in _segments(tr, max_gap_s):
-            if hi - lo < 2:
-                continue
-            for end, bag in ((True, ends), (False, starts)):
-                h = _half(tr, lo, hi, end, g_px, tol, max_gap_s)
-                if h is not None and not cov[h[0] : h[1] + 1].any():
+            # a track may go on with another ball where one left the top and another
+            # came back a few frames later (71 binned s98: a 7's rise, then the fall
+            # of the 7 thrown before it): also the stretches between dropouts, each
+            # seeded at its highest sample, where its apex is above the picture
+            parts = [(lo, hi, False)]
+            if hi > lo:
+                step = float(np.median(np.diff(tr.t[lo : hi + 1])))
+                cut = [k for k in range(lo, hi) if tr.t[k + 1] - tr.t[k] > 1.5 * step]
+                bounds = zip([lo] + [k + 1 for k in cut], cut + [hi], strict=True)
+                parts += [(a, b, True) for a, b in bounds]
+            for plo, phi, inner in parts:
+                if phi - plo < 2:
+                    continue
+                for end, bag in ((True, ends), (False, starts)):
+                    h = _half(tr, plo, phi, end, g_px, tol, max_gap_s, inner)
+                    if h is None or cov[h[0] : h[1] + 1].any() or (end, h[0], h[1]) in seen:
+                        continue
+                    seen.add((end, h[0], h[1]))
                     bag.append((tr, *h))
     pairs = []
     for ei, (ta, a0, a1, tap_a, yap_a, xa) in enumerate(ends):

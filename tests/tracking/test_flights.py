@@ -98,6 +98,50 @@ def test_throws_out_of_the_top_are_stitched_across_tracks():
         assert abs(o.apex_xy[0] - f.apex_xy[0]) < 10
 
 
+def test_a_track_that_goes_on_with_another_ball_above_the_picture_still_stitches():
+    """A ball leaves the top, and a few frames later another one falls back in
+    nearby: the association may carry the track on with it (no gap long enough
+    to split the track there). Both halves around that dropout still stitch."""
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tracks = siteswap_tracks("5", seconds=8.0)
+    pieces = []
+    for k, tr in enumerate(tracks):
+        pieces += _split_at_top(tr, top_px=300.0, first_id=1000 * (k + 1))
+    # the picture's top edge at y = 0
+    pieces = [TrackSamples(p.id, p.t, p.xy - [0.0, 300.0], p.frame) for p in pieces]
+    clean = stitch_hidden_apexes(pieces, [], G_PX)
+    # join each piece's rising end to the next piece that falls in 3-7 frames later
+    pieces.sort(key=lambda p: p.t[0])
+    joined, used = [], set()
+    for a in pieces:
+        if a.id in used:
+            continue
+        nxt = [
+            b
+            for b in pieces
+            if b.id not in used and b.id != a.id and 0.09 <= b.t[0] - a.t[-1] <= 0.24
+        ]
+        if nxt:
+            b = nxt[0]
+            used |= {a.id, b.id}
+            joined.append(
+                TrackSamples(
+                    a.id,
+                    np.concatenate([a.t, b.t]),
+                    np.concatenate([a.xy, b.xy]),
+                    np.concatenate([a.frame, b.frame]),
+                )
+            )
+    assert len(joined) >= 8
+    joined += [p for p in pieces if p.id not in used]
+    stitched = stitch_hidden_apexes(joined, [], G_PX)
+    assert len(stitched) >= len(clean) - 1
+    for f in stitched:
+        o = min(clean, key=lambda g: abs(g.t_apex - f.t_apex))
+        assert abs(o.t_apex - f.t_apex) < 0.05
+
+
 def test_unrelated_halves_are_not_stitched():
     from edge_juggler.tracking.flights import stitch_hidden_apexes
 
