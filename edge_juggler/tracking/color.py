@@ -815,7 +815,29 @@ class ColorLearner:
         out_top = any(
             id(run) in pairs and sum(c.val >= 140 for c in run) >= 6 for _, _, run in grey_runs
         )
-        if (n_grey >= 2 and enough) or out_top:
+        # or bright grey flights away from every coloured blob: a rim or highlight
+        # flies with its coloured ball, a white ball on its own (531 webcam s54:
+        # three such 4-blob flights of val 255 in the first 3 s, the white ball
+        # learned only at 5.5 s)
+        by_frame: dict[int, list[_Cand]] = {}
+        for c in [*self.cands, *(c for _, _, run in runs for c in run)]:
+            if c.sat >= 60:
+                by_frame.setdefault(c.frame, []).append(c)
+
+        def alone(run: list[_Cand]) -> bool:
+            near = sum(
+                any(
+                    np.hypot(o.x - c.x, o.y - c.y) <= 2.5 * max(o.r, c.r)
+                    for o in by_frame.get(c.frame, [])
+                )
+                for c in run
+            )
+            return near <= 0.25 * len(run)
+
+        lone = [
+            run for _, _, run in grey_runs if alone(run) and sum(c.val >= 140 for c in run) >= 4
+        ]
+        if (n_grey >= 2 and enough) or out_top or len(lone) >= 3:
             vals = np.array([c.val for c in gcs])
             ranges.append(
                 ColorRange(

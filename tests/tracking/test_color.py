@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -190,6 +191,27 @@ def test_two_whole_white_flights_make_a_white_ball(whiten):
     # gravity too; a pale wall an arm uncovered) are neither white nor a colour
     learner._short = [whiten(_arc(4)) for _ in range(3)]
     model = learner._flight_model([*colour, *learner._short], [])
+    assert [r.is_grey for r in model.ranges] == [False]
+
+
+def test_three_short_white_flights_away_from_the_colours_make_a_white_ball():
+    """Three 4-blob grey flights where no coloured blob is (a white ball seen in
+    short stretches: 531 webcam s54) are a white ball; the same stretches on the
+    coloured flights are their rims and highlights. (Tinted 4-blob stretches stay
+    no white: a pale wall just uncovered falls for 4 frames too.)"""
+    whiten = _grey
+    learner = _learner()
+    colour = [_arc(6) for _ in range(3)]
+    away = [
+        [replace(c, frame=c.frame + 40 * k, t=c.t + 1.3 * k, x=c.x - 150) for c in whiten(_arc(4))]
+        for k in range(1, 4)
+    ]
+    learner._short = away
+    model = learner._flight_model([*colour, *away], [])
+    assert [r.is_grey for r in model.ranges] == [False, True]
+    # two are not enough
+    learner._short = away[:2]
+    model = learner._flight_model([*colour, *away[:2]], [])
     assert [r.is_grey for r in model.ranges] == [False]
 
 
