@@ -778,12 +778,17 @@ class ColorLearner:
                     continue
             # things of this hue that move but do not fly (a hand, a sleeve): the ball
             # range keeps above their saturation when the ball is clearly more saturated
+            r_ball = float(np.median([c.r for c in cs]))
             for run in others:
                 if len(run) < 4:
                     continue
                 oh = _circular_median(np.array([c.hue for c in run]))
                 os_ = float(np.median([c.sat for c in run]))
-                if _hue_dist(oh, hue_c) <= spread and s_lo <= os_ < s_ball - 30:
+                # (not specks far smaller than the ball: a few rim pieces of the ball
+                # itself moving in the hand, 633 wfov s17: r 2 beside a ball of r 6,
+                # lifted the blue floor above the blurred ball in flight)
+                big_enough = float(np.median([c.r for c in run])) >= 0.5 * r_ball
+                if _hue_dist(oh, hue_c) <= spread and s_lo <= os_ < s_ball - 30 and big_enough:
                     s_lo = max(s_lo, 0.5 * (os_ + s_ball))
             ranges.append(
                 ColorRange(

@@ -282,6 +282,23 @@ def test_specks_that_fall_beside_the_balls_are_no_ball_colour():
     assert [(r.h_lo, r.h_hi) for r in model.ranges] == [(53, 67)]
 
 
+def test_a_less_saturated_thing_of_the_ball_hue_lifts_its_floor_but_specks_do_not():
+    """Something ball-sized of the ball's hue that moves without flying (a sleeve,
+    a hand) lifts the range's saturation floor above it; a few specks far smaller
+    than the ball (rim pieces of the ball itself in the hand: 633 wfov s17, r 2
+    beside balls of r 6) do not, or the blurred ball in flight is lost."""
+    learner = _learner()
+    balls = [_arc(6, r=6.0) for _ in range(3)]  # H 60, S 200
+
+    def moving(r: float) -> list[_Cand]:
+        return [replace(c, x=c.x - 120, r=r, sat=150.0, sat_lo=130.0) for c in _arc(5, vy=-200)]
+
+    floor = learner._flight_model(balls, [moving(7.0)]).ranges[0].s_lo
+    assert floor >= 170  # halfway between 150 and 200
+    floor = learner._flight_model(balls, [moving(2.0)]).ranges[0].s_lo
+    assert floor < 150
+
+
 def test_gravity_from_nine_blob_windows_where_there_are_enough():
     # 6-blob windows of crescent-shaped blobs scatter (here all read 6000); four
     # clean 12-blob flights give six or more 9-blob windows at the true 3000
