@@ -193,21 +193,26 @@ def test_rhythm_cv_ignores_one_bad_beat_but_not_an_uneven_rhythm():
     assert 0.12 < rhythm_cv(uneven) < 0.18
 
 
+def _count_throws(tracks, ss) -> tuple[dict, list, int]:
+    """Summary and flights of 12 s of ideal tracks at 3 beats/s (36 beats from
+    t = 0) analysed over their whole span, and the throws the pattern made."""
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    t_last = max(float(t.t[-1]) for t in tracks)
+    s, _ = analyse_flights(flights, scale, duration_s=t_last, span=(0.0, t_last))
+    want = sum(1 for b in range(36) if ss.throws[b % ss.period] != 0 and b / 3 <= t_last)
+    return s, flights, want
+
+
 @pytest.mark.parametrize("pattern", ["423", "441", "55550", "3"])
 def test_throw_count_includes_unseen_throws(pattern):
     """Held 2s and 1s are throws too: the beat clock of a clear reading counts them,
     and throws_seen keeps what flew. 12 s at 3 beats/s = 36 beats from t = 0."""
     from edge_juggler.siteswap import parse
 
-    tracks = siteswap_tracks(pattern, noise_px=1.0)
-    g = estimate_gravity_px(tracks)
-    scale = Scale(g)
-    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
-    t_last = max(float(t.t[-1]) for t in tracks)
-    s, _ = analyse_flights(flights, scale, duration_s=t_last, span=(0.0, t_last))
     ss = parse(pattern)
-    beats = int(round(12.0 * 3))
-    want = sum(1 for b in range(beats) if ss.throws[b % ss.period] != 0 and b / 3 <= t_last)
+    s, flights, want = _count_throws(siteswap_tracks(pattern, noise_px=1.0), ss)
     assert abs(s["throws"] - want) <= 1, (s["throws"], want, s["throws_seen"])
     assert s["throws_seen"] == len(flights)
     if "2" in pattern:  # the held 2s never flew: they really were missing
@@ -223,13 +228,8 @@ def test_seen_passes_read_as_1s_and_the_clock_counts_the_unseen(pattern):
     from edge_juggler.siteswap import parse
 
     tracks = _drop_passes(siteswap_tracks(pattern, noise_px=1.0, dwell=1.6), every=2)
-    g = estimate_gravity_px(tracks)
-    scale = Scale(g)
-    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
-    t_last = max(float(t.t[-1]) for t in tracks)
-    s, _ = analyse_flights(flights, scale, duration_s=t_last, span=(0.0, t_last))
     ss = parse(pattern)
-    want = sum(1 for b in range(36) if ss.throws[b % ss.period] != 0 and b / 3 <= t_last)
+    s, _, want = _count_throws(tracks, ss)
     assert s["siteswap"] == str(ss.canonical())
     assert s["throws_seen"] < want - 2
     assert abs(s["throws"] - want) <= 1, (s["throws"], want, s["throws_seen"])
