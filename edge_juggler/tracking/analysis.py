@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import product
 
 import numpy as np
@@ -991,7 +991,12 @@ def _search_readings(
 
 
 def timing_reading(
-    flights: list[Flight], idx: list[int], m: np.ndarray, tau: float, dwell: float
+    flights: list[Flight],
+    idx: list[int],
+    m: np.ndarray,
+    tau: float,
+    dwell: float,
+    passes: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> Reading | None:
     """Read the siteswap from flight times alone (no ball identities).
 
@@ -1004,8 +1009,7 @@ def timing_reading(
         return None
     # a low pass is held far shorter than the others (a 1 leaves as soon as it
     # arrives): flight + dwell reads it as a 2. Its value is whether it crossed
-    passes = pass_mask(flights)
-    cross = crossings(flights) if passes.any() else None
+    low, cross = passes if passes is not None else _passes(flights)
     beat: dict[int, int] = {}
     vals: dict[int, int] = {}
     by_beat: dict[int, tuple[int, float]] = {}
@@ -1017,7 +1021,7 @@ def timing_reading(
             continue
         x = _duration(f) / tau
         n = max(1, int(round(x + dwell)))
-        if passes[i] and n <= 2:
+        if low[i] and n <= 2:
             n = 1 if cross is None or cross[i] else 2
         vals[i] = n
         xs.append(x)
@@ -1055,7 +1059,15 @@ def best_timing_reading(
     if len(flights) < 4:
         return None
     idx = sorted(range(len(flights)), key=lambda i: _t_beat(flights[i]))
-    return _search_readings(flights, idx, min_sep_px, balls, timing_reading, False, balls_hint)
+    # the passes depend on the flights alone: found once, not per beat and dwell guess
+    read = partial(timing_reading, passes=_passes(flights))
+    return _search_readings(flights, idx, min_sep_px, balls, read, False, balls_hint)
+
+
+def _passes(flights: list[Flight]) -> tuple[np.ndarray, np.ndarray | None]:
+    """(low passes, whether each flight crossed; None where the sides are unclear)."""
+    low = pass_mask(flights)
+    return low, crossings(flights) if low.any() else None
 
 
 def side_agreement(r: Reading, sides: tuple[np.ndarray, np.ndarray] | None) -> float | None:
