@@ -12,6 +12,7 @@ Image convention: y grows downwards, so gravity is a positive y acceleration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -357,20 +358,25 @@ def local_noise_px(
     below that scatter break up. Local, because the same track is exact where the
     ball is seen whole (in a hand, in front of the body).
     """
-    n = len(tr)
-    idx = range(n) if at is None else at
-    out = np.zeros(len(idx))
-    if n < 8:
-        return out
+    noise = _noise_of(tr, half_s)
+    return np.array([noise(k) for k in (range(len(tr)) if at is None else at)], dtype=float)
+
+
+def _noise_of(tr: TrackSamples, half_s: float = 0.3) -> Callable[[int], float]:
+    """``local_noise_px`` at one sample, the track's differences taken once (stitching
+    asks at many samples of one track)."""
+    if len(tr) < 8:
+        return lambda k: 0.0
     d = np.diff(np.asarray(tr.frame))
     ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
     e = np.abs(np.diff(tr.xy, 3, axis=0))  # (n - 3, 2)
     tc = 0.5 * (tr.t[1:-2] + tr.t[2:-1])
-    for j, k in enumerate(idx):
+
+    def at(k: int) -> float:
         near = ok & (np.abs(tc - tr.t[k]) <= half_s)
-        if near.sum() >= 5:
-            out[j] = 1.4826 * float(np.median(e[near])) / np.sqrt(20.0)
-    return out
+        return 1.4826 * float(np.median(e[near])) / np.sqrt(20.0) if near.sum() >= 5 else 0.0
+
+    return at
 
 
 def extract_flights(
@@ -587,6 +593,7 @@ def stitch_hidden_apexes(
     for tr in tracks:
         cov = covered[tr.id]
         seen: set[tuple[bool, int, int]] = set()
+        noise_at = _noise_of(tr)
         for lo, hi in _segments(tr, max_gap_s):
             # a track may go on with another ball where one left the top and another
             # came back a few frames later (71 binned s98: a 7's rise, then the fall
@@ -606,7 +613,7 @@ def stitch_hidden_apexes(
                     if h is None or h[1] - h[0] < 4:
                         # a fast ball seen by pieces of its rim scatters beyond the
                         # plain tolerance (645 depth nfov s28: +-15 px near the top)
-                        noise = NOISE_TOL * float(local_noise_px(tr, at=[phi if end else plo])[0])
+                        noise = NOISE_TOL * noise_at(phi if end else plo)
                         if noise > 1.5 * tol:
                             hn = _half(tr, plo, phi, end, g_px, noise, max_gap_s, inner)
                             if hn is not None and (h is None or hn[1] - hn[0] > h[1] - h[0]):
