@@ -258,11 +258,11 @@ class ColorLearner:
     def snapshot(self) -> ColorLearner:
         """A copy that ``model()`` can run on in another thread while ``add()`` goes on here.
 
-        ``model()`` reads the blob lists and recent frames and writes ``_short`` and
-        ``_g``; the copy has its own lists (``add()`` appends to ``cands`` and
-        ``samples`` in place), so neither side sees the other's changes. The blobs
-        and frames themselves are shared: nothing changes them once added. Cheap:
-        four list copies of references.
+        ``model()`` reads the blob lists and recent frames and writes ``_short``,
+        ``_pairs`` and ``_g``; the copy has its own lists (``add()`` appends to
+        ``cands`` and ``samples`` in place), so neither side sees the other's
+        changes. The blobs and frames themselves are shared: nothing changes them
+        once added. Cheap: list copies of references.
         """
         snap = copy.copy(self)
         snap.samples = list(self.samples)
@@ -825,14 +825,15 @@ class ColorLearner:
         # three such 4-blob flights of val 255 in the first 3 s, the white ball
         # learned only at 5.5 s)
         by_frame: dict[int, list[_Cand]] = {}
-        for c in [*self.cands, *(c for _, _, run in runs for c in run)]:
+        for c in self.cands:
             if c.sat >= 60:
                 by_frame.setdefault(c.frame, []).append(c)
 
         def alone(run: list[_Cand]) -> bool:
+            # (a tinted white's own blobs may reach S 60: they are not its neighbours)
             near = sum(
                 any(
-                    np.hypot(o.x - c.x, o.y - c.y) <= 2.5 * max(o.r, c.r)
+                    o is not c and np.hypot(o.x - c.x, o.y - c.y) <= 2.5 * max(o.r, c.r)
                     for o in by_frame.get(c.frame, [])
                 )
                 for c in run

@@ -185,6 +185,7 @@ def test_two_whole_white_flights_make_a_white_ball(whiten):
     (S ~61: not a pale red colour), make a white ball."""
     learner = _learner()
     colour = [_arc(6) for _ in range(3)]
+    learner.cands = [c for run in colour for c in run]  # every moving blob seen
     model = learner._flight_model([*colour, whiten(_arc(6)), whiten(_arc(6))], [])
     assert [r.is_grey for r in model.ranges] == [False, True]
     # as many such blobs in 4-blob stretches (specks falling on a coloured ball fit
@@ -202,6 +203,7 @@ def test_three_short_white_flights_away_from_the_colours_make_a_white_ball():
     whiten = _grey
     learner = _learner()
     colour = [_arc(6) for _ in range(3)]
+    learner.cands = [c for run in colour for c in run]  # every moving blob seen
     away = [
         [replace(c, frame=c.frame + 40 * k, t=c.t + 1.3 * k, x=c.x - 150) for c in whiten(_arc(4))]
         for k in range(1, 4)
