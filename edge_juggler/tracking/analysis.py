@@ -74,6 +74,34 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
+    """Drop the hand's scoop before a throw, seen as a little arc of its own.
+
+    A hand lifting a held ball into a throw moves it on a curve that a few
+    samples fit as a low arc (a few cm, same hand), which then "lands" where and
+    when the real throw of that ball leaves. No catch overlaps a throw from the
+    same place, so a low arc that ends after another, taller flight has left from
+    its end (within 20 cm) was the hand around that ball.
+    """
+    if not scale.px_per_m:
+        return flights
+    near = 0.2 * scale.px_per_m
+    out = []
+    for f in flights:
+        rise = scale.metres(f.rise_px, f.z_m)
+        low = rise is not None and rise < 0.15 and abs(f.catch_xy[0] - f.throw_xy[0]) < near
+        if low and any(
+            o is not f
+            and o.rise_px > 2 * f.rise_px
+            and f.t_throw < o.t_throw <= f.t_catch
+            and float(np.hypot(o.throw_xy[0] - f.catch_xy[0], o.throw_xy[1] - f.catch_xy[1])) < near
+            for o in flights
+        ):
+            continue
+        out.append(f)
+    return out
+
+
 def hands_level(flights: list[Flight], q: float = 90) -> float | None:
     """Image y of the hands (where arcs begin and end), pixels.
 

@@ -24,6 +24,7 @@ from edge_juggler.tracking.analysis import (
     analyse_flights,
     clean_flights,
     dedupe_flights,
+    drop_scoops,
 )
 from edge_juggler.tracking.association import (
     BALL_RADIUS_M,
@@ -434,7 +435,7 @@ class Tracker:
         self.assoc.g_px = scale.g_px
         flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
         flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=self.t_last)
-        flights = dedupe_flights(clean_flights(flights, scale), scale)
+        flights = drop_scoops(dedupe_flights(clean_flights(flights, scale), scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
         metric = self._metric_intr()

@@ -13,6 +13,7 @@ from edge_juggler.tracking.analysis import (
     assign_beats,
     clean_flights,
     dedupe_flights,
+    drop_scoops,
     find_period,
     pass_mask,
 )
@@ -430,3 +431,32 @@ def test_a_late_reading_with_fewer_balls_is_not_taken():
         tr._colours_complete_t = late
         s = tr.finish().summary
         assert (s["siteswap"], s["ball_count"]) == ("633", 4), late
+
+
+def _scoop(ball: int, f: Flight, dx: float = 0.0) -> Flight:
+    """The hand lifting a ball into throw f, fitted as a 5 cm arc that ends 0.07 s
+    after f left, where f left (``dx``: that far to the side instead)."""
+    x, y = f.throw_xy[0] + dx, f.throw_xy[1]
+    t0, t1 = f.t_throw - 0.1, f.t_throw + 0.07
+    apex = (x, y - 10.0)
+    return Flight(ball, 0, 5, t0, t1, t1 - 0.03, (x, y + 2), (x, y), apex, f.accel_px, 12.0)
+
+
+def test_a_hands_scoop_into_a_throw_is_no_flight():
+    """A lone ball (300) held for two beats: the hand's lift before each throw fits a
+    low arc that ends where and after the real throw left; counted, it made a 1-ball
+    300 read as 2 balls or 20 on depth clips."""
+    tracks = siteswap_tracks("300")
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    real = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    scoops = [_scoop(100 + k, f) for k, f in enumerate(real)]
+    mixed = clean_flights(sorted(real + scoops, key=lambda f: f.t_throw), scale)
+    assert len(mixed) == 2 * len(real)  # each scoop alone passes as a little throw
+    kept = drop_scoops(mixed, scale)
+    assert sorted(id(f) for f in kept) == sorted(id(f) for f in real)
+    summary, _ = analyse_flights(kept, scale, duration_s=12.0)
+    assert (summary["siteswap"], summary["ball_count"]) == ("300", 1)
+    # a low arc 40 cm away (the other hand) is not the thrower's scoop
+    other = [_scoop(200, real[3], dx=0.4 * scale.px_per_m)]
+    assert other[0] in drop_scoops(real + other, scale)
