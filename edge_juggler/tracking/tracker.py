@@ -23,6 +23,7 @@ from edge_juggler.tracking.analysis import (
     Scale,
     analyse_flights,
     clean_flights,
+    count_from_air,
     dedupe_flights,
     drop_scoops,
 )
@@ -503,11 +504,7 @@ class Tracker:
         balls = {f.ball for f in flights}
         if self.mot:
             return len(balls)
-        # most balls flying at once, plus one held per hand that threw recently
-        ts = np.array([[f.t_throw, f.t_catch] for f in flights])
-        grid = np.linspace(ts[:, 0].min(), ts[:, 1].max(), 200)
-        air = ((ts[:, :1].T <= grid[:, None]) & (ts[:, 1:].T >= grid[:, None])).sum(1)
-        return int(np.percentile(air, 95)) + 1
+        return count_from_air(flights)
 
     def finish(self) -> Analysis:
         """Analyse the whole recording: flights, events, siteswap, summary, tracks."""

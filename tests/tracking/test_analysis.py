@@ -11,7 +11,9 @@ from edge_juggler.tracking.analysis import (
     Scale,
     analyse_flights,
     assign_beats,
+    base_period,
     clean_flights,
+    count_from_air,
     dedupe_flights,
     drop_scoops,
     find_period,
@@ -460,3 +462,24 @@ def test_a_hands_scoop_into_a_throw_is_no_flight():
     # a low arc 40 cm away (the other hand) is not the thrower's scoop
     other = [_scoop(200, real[3], dx=0.4 * scale.px_per_m)]
     assert other[0] in drop_scoops(real + other, scale)
+
+
+@pytest.mark.parametrize(("pattern", "balls"), [("300", 1), ("31", 2), ("3", 3)])
+def test_count_from_air_knows_a_lone_ball(pattern, balls):
+    """The hint from balls in the air: one held ball is added, except for a lone
+    ball that waits in a hand between flights (a 300 was hinted as 2 balls). A 31
+    whose 1s are all unseen still leaves only short gaps."""
+    tracks = siteswap_tracks(pattern)
+    if pattern == "31":
+        tracks = _drop_passes(tracks)
+    g = estimate_gravity_px(tracks)
+    flights = [f for t in tracks for f in extract_flights(t, g)]
+    assert count_from_air(flights) == balls
+
+
+def test_a_stray_flight_between_beats_does_not_shorten_the_period():
+    """A 300's throws every 1.04 s with one stray arc 0.2 s after a throw: the
+    stray interval is no beat at all (it pulled the period 10 % short)."""
+    t = 1.035 * np.arange(10) + np.random.default_rng(2).normal(0, 0.02, 10)
+    t = np.sort(np.r_[t, t[4] + 0.2])
+    assert base_period(t) == pytest.approx(1.035, rel=0.03)
