@@ -751,7 +751,8 @@ def attach_metric_arcs(
 
 
 def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSamples]:
-    """The tracks without samples closer than ``margin_px`` to the top of the picture.
+    """The tracks without samples closer than ``margin_px`` (a ball radius) to the top
+    of the picture, nor slow ones closer than two.
 
     A ball leaving the top is cut by the frame edge: its visible part's centre
     stays a few pixels inside while the ball flies on, which flattens the apex
@@ -760,7 +761,14 @@ def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSam
     """
     out = []
     for tr in tracks:
-        keep = tr.xy[:, 1] >= margin_px
+        y = tr.xy[:, 1]
+        # within two radii the blob is whole but an apex there is not: its few
+        # slow samples scatter by a pixel or two where the cut begins, and the
+        # arc seeded on them breaks; a ball crossing that band at over two radii
+        # a frame is kept (a high throw out of the top has few samples to spare)
+        step = np.where(np.diff(tr.frame) == 1, np.abs(np.diff(y)), np.inf)  # (per frame)
+        speed = np.minimum(np.r_[np.inf, step], np.r_[step, np.inf])
+        keep = (y >= 2 * margin_px) | ((y >= margin_px) & (speed > 2 * margin_px))
         if keep.all():
             out.append(tr)
         elif keep.sum() >= 3:

@@ -194,6 +194,29 @@ def test_top_edge_samples_dropped():
     assert drop_top_edge([tr], margin_px=200.0) == []  # nothing useful left
 
 
+def test_an_apex_just_inside_the_top_edge_is_one_arc():
+    """A colour ball peaking a radius or two below the top edge: the cut begins there
+    and its few slow apex samples scatter by a pixel or two, enough to break an arc
+    seeded on them; without them the apex is a hidden one and the arc is whole.
+    Fast samples in the same band (a ball flying out of the top) are kept."""
+    from edge_juggler.tracking.flights import drop_top_edge
+
+    r = 6.0  # ball radius, px
+    t = np.arange(0, 1.4, 1 / 30) + 1 / 60
+    s = t - 0.7
+    y = 1.2 * r + 0.5 * 1176.0 * s * s  # apex 1.2 radii below the edge, ~290 px tall
+    top = y < 2 * r
+    y[top] += np.where(np.arange(top.sum()) % 2, 2.0, -1.5)
+    xy = np.stack([250 + 20 * s, y], 1)
+    tr = TrackSamples(1, t, xy, np.arange(len(t)))
+    (kept,) = drop_top_edge([tr], margin_px=r)
+    (f,) = extract_flights(kept, 1176.0)
+    assert f.t_throw < 0.05 and f.t_catch > 1.35
+    up = np.array([[250, 190.0], [250, 130], [250, 70], [250, 1.6 * r]])  # 60 px/frame
+    (fast,) = drop_top_edge([TrackSamples(2, t[:4], up, np.arange(4))], margin_px=r)
+    assert len(fast) == 4
+
+
 def test_gravity_from_free_flights_not_from_a_carried_ball():
     # 423: the held 2 is carried up and down by the hand (a rough bump) more often
     # than any single throw is seen; gravity must come from the real arcs
