@@ -422,6 +422,20 @@ def extract_flights(
             fn = _arc(tr, i, wide, g_px, noise, max_gap_s, min_duration_s, 0.0, t_end, True)
             if fn is not None and fn.rise_px >= NOISE_RISE * noise and fn.i1 - fn.i0 >= 7:
                 f = fn
+        if f is None or f.i1 - f.i0 < 10:
+            # the picture's gravity varies across it (a wide lens shrinks the edges:
+            # arcs in the middle fall up to a third faster than the high throws
+            # that set g), and an arc grown at the wrong one breaks after a few
+            # samples; a variant must be half as long again (a slightly longer one
+            # at the wrong gravity took samples of the next flight: 40 s68 wfov)
+            for k in (1.3, 1 / 1.3):
+                fk = _arc(tr, i, seed, k * g_px, tol, max_gap_s, min_duration_s, rise, t_end)
+                if (
+                    fk is not None
+                    and fk.i1 - fk.i0 >= 7
+                    and (f is None or fk.i1 - fk.i0 >= 1.5 * (f.i1 - f.i0))
+                ):
+                    f = fk
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
         covered[f.i0 : f.i1 + 1] = True

@@ -217,6 +217,20 @@ def test_an_apex_just_inside_the_top_edge_is_one_arc():
     assert len(fast) == 4
 
 
+def test_an_arc_falling_faster_than_the_picture_gravity_is_one_arc():
+    """A wide lens shrinks the picture's edges: a low throw in the middle falls up to
+    a third faster (in pixels) than the high throws that set the image gravity. Grown
+    at that gravity the arc broke after a few samples; it is one flight."""
+    tr = _one_throw(noise=0.7)
+    t, y = tr.t, tr.xy[:, 1].copy()
+    fly = (t >= 0.4) & (t <= 1.0)
+    s = t[fly] - 0.4
+    y[fly] = 400 - 0.5 * 1.3 * G_PX * 0.6 * s + 0.5 * 1.3 * G_PX * s * s
+    arc = TrackSamples(1, t, np.stack([tr.xy[:, 0], y], 1), tr.frame)
+    (f,) = [f for f in extract_flights(arc, G_PX) if f.rise_px > 50]
+    assert f.t_throw < 0.45 and f.t_catch > 0.95
+
+
 def test_gravity_from_free_flights_not_from_a_carried_ball():
     # 423: the held 2 is carried up and down by the hand (a rough bump) more often
     # than any single throw is seen; gravity must come from the real arcs
