@@ -1346,7 +1346,11 @@ def analyse_flights(
             late = [f for f in head if _t_beat(f) >= complete_from]
             if 12 <= len(late) < len(head):
                 r_late = best_timing_reading(late, None, sep, fallback_ball_count)
-                if r_late is not None and (r is None or (r_late.balls or 0) >= (r.balls or 0)):
+                # (and it must be a clear reading itself: fewer flights fit looser
+                # ones, 423 s85 read 53 with 4 balls at agreement 0.62)
+                if r_late is not None and (
+                    r is None or ((r_late.balls or 0) >= (r.balls or 0) and r_late.agree >= 0.8)
+                ):
                     r, pattern = r_late, late
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r

@@ -483,3 +483,22 @@ def test_a_stray_flight_between_beats_does_not_shorten_the_period():
     t = 1.035 * np.arange(10) + np.random.default_rng(2).normal(0, 0.02, 10)
     t = np.sort(np.r_[t, t[4] + 0.2])
     assert base_period(t) == pytest.approx(1.035, rel=0.03)
+
+
+def test_a_late_reading_must_explain_its_flights_as_well():
+    """423 (a tuning clip, colour camera) learns a colour late; the whole clip reads
+    423 at agreement 1.0, while the flights after the late colour read a loose 53
+    (agreement 0.62) with four balls. More balls alone do not make a late reading
+    right: it must be a clear one (633 s11's late 633 reads at 0.8)."""
+    from dataclasses import replace
+
+    from edge_juggler.sim.clips import render_clip
+    from edge_juggler.tracking.tracker import Tracker
+
+    frames, _ = render_clip("423", 85, seconds=10.0, profile="azure_nfov", modality="color")
+    tr = Tracker(frames[0].intrinsics, "color")
+    for f in frames:
+        tr.update(replace(f, depth=None))
+    assert tr._colours_complete_t is not None  # the case: a colour learned late
+    s = tr.finish().summary
+    assert (s["siteswap"], s["ball_count"]) == ("423", 3)
