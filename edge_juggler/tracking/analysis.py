@@ -1126,29 +1126,36 @@ def _passes(flights: list[Flight]) -> tuple[np.ndarray, np.ndarray | None]:
     return low, crossings(flights) if low.any() else None
 
 
-def side_agreement(r: Reading, sides: tuple[np.ndarray, np.ndarray] | None) -> float | None:
+def side_agreement(r: Reading, sides: tuple[np.ndarray | None, np.ndarray] | None) -> float | None:
     """How well a reading's hands match where throws leave and catches arrive.
 
     Beat m belongs to one hand, which throws from its side; the hand that
-    catches a throw n from beat m owns beat m + n.
+    catches a throw n from beat m owns beat m + n. Throw sides may be unknown
+    (None): then the catches alone.
     """
     if sides is None or not r.values:
         return None
     ks = list(r.values)
     pt = np.array([r.beats[i] % 2 for i in ks])
     pc = np.array([(r.beats[i] + r.values[i]) % 2 for i in ks])
-    same = float(np.mean(np.concatenate([pt == sides[0][ks], pc == sides[1][ks]])))
+    st, sc = sides
+    agree = [pc == sc[ks]] if st is None else [pt == st[ks], pc == sc[ks]]
+    same = float(np.mean(np.concatenate(agree)))
     return max(same, 1.0 - same)
 
 
-def catch_sides(flights: list[Flight], min_sep_px: float) -> tuple[np.ndarray, np.ndarray] | None:
+def catch_sides(
+    flights: list[Flight], min_sep_px: float
+) -> tuple[np.ndarray | None, np.ndarray] | None:
     """Which side each flight is thrown from and caught on (0/1 arrays).
 
     Catches are wide (a cascade throws from near the middle and catches
     outside), so the two hands' catch points are clearly apart and the line
     between them (following the juggler, ``local_midline``) splits throws and
     catches into hands. Catch points closer than ``min_sep_px`` are one hand
-    doing everything (40, a one-handed column): all zeros.
+    doing everything (40, a one-handed column): all zeros. Where the throws'
+    side is unclear, the throw sides are None: the catches still all land in
+    one hand, which rules out readings whose catches alternate hands.
     """
     if not min_sep_px:
         return None
@@ -1166,7 +1173,9 @@ def catch_sides(flights: list[Flight], min_sep_px: float) -> tuple[np.ndarray, n
             return z, z
         if gap >= CATCH_APART_M * 1.5:
             return z, z + 1
-        return None
+        # a wide scoop or two hands close together (a 40 read as a 3 cascade,
+        # whose catches would alternate hands, at a gap of 0.223 m)
+        return None, z
     mid = local_midline(t, xl, 0.5 * (lo + hi))
     return (xb >= mid).astype(int), (xl >= mid).astype(int)
 
@@ -1194,8 +1203,8 @@ def _hands_from_reading(flights: list[Flight], r: Reading, min_sep_px: float) ->
     camera faces them). Without two clearly separate sides nothing changes.
     """
     sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
-    if sides is None or not r.values:
-        return
+    if sides is None or sides[0] is None or not r.values:
+        return  # (throw sides unclear: no hand to name)
     st, sc = sides
     if st.min() == st.max() and sc.min() == sc.max() and st[0] == sc[0]:
         return  # one hand does everything: no side to name

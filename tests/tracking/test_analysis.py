@@ -502,3 +502,24 @@ def test_a_late_reading_must_explain_its_flights_as_well():
     assert tr._colours_complete_t is not None  # the case: a colour learned late
     s = tr.finish().summary
     assert (s["siteswap"], s["ball_count"]) == ("423", 3)
+
+
+@pytest.mark.parametrize("gap_m", [0.24, 0.28])
+def test_one_catching_place_rules_out_a_cascade(gap_m):
+    """A 40 juggled in one hand that scoops wide (throws from the middle, catches
+    out, 24-28 cm apart: a wide scoop or two hands close together, so the throws'
+    side is unclear) read as a 3 cascade with 3 balls: its catches would alternate
+    hands, and they all land in one place."""
+    from dataclasses import replace
+
+    tracks = siteswap_tracks("40", noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    half = 0.5 * gap_m * scale.px_per_m
+    flights = [
+        replace(f, throw_xy=(f.throw_xy[0] - half, f.throw_xy[1]))
+        for f in clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    ]
+    flights = [replace(f, catch_xy=(f.catch_xy[0] + half, f.catch_xy[1])) for f in flights]
+    s, _ = analyse_flights(flights, scale, duration_s=12.0, span=(0.0, 12.0))
+    assert (s["siteswap"], s["ball_count"]) == ("40", 2)
