@@ -493,3 +493,30 @@ def test_the_worker_thread_ends_with_an_unfinished_tracker():
     del tr, step  # dropped mid-clip, no finish(): the idle worker thread ends with it
     gc.collect()
     _assert_no_worker_thread()
+
+
+def test_a_fast_ball_streaked_by_motion_blur_is_still_a_ball():
+    """A close ball thrown high smears along its path: longer, not wider, than a ball."""
+    from edge_juggler.tracking.color import ColorSegmenter
+
+    img = _wall(480, 640)
+    red = (220, 30, 30)
+    cv2.circle(img, (100, 300), 12, red, -1)  # a ball held still
+    # the same ball at 75 px a frame: a solid streak 24 wide, 80 long (4.4 ball areas)
+    cv2.rectangle(img, (300, 100), (323, 140), red, -1)
+    cv2.circle(img, (312, 100), 12, red, -1)
+    cv2.circle(img, (312, 140), 12, red, -1)
+    # a hollow blob of the ball's colour, as long and no bigger (a ball merged with
+    # what it passes: fill under 0.5) is not taken for a streak
+    cv2.rectangle(img, (480, 100), (489, 190), red, -1)
+    cv2.rectangle(img, (521, 100), (530, 190), red, -1)
+    cv2.rectangle(img, (480, 181), (530, 190), red, -1)
+    model = ColorModel([ColorRange(170, 10, 150, 100)], ball_radius_px=12.0)
+    found = sorted((round(d.x), round(d.y)) for d in ColorSegmenter(model).process(img))
+    assert len(found) == 2
+    assert abs(found[0][0] - 100) <= 2 and abs(found[0][1] - 300) <= 2
+    assert abs(found[1][0] - 312) <= 2 and abs(found[1][1] - 120) <= 2
+    # a round blob of that area is no ball (a hand, a shirt of its colour)
+    img2 = _wall(480, 640)
+    cv2.circle(img2, (312, 120), 26, red, -1)
+    assert ColorSegmenter(model).process(img2) == []
