@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ class TrackerConfig:
     # the worker there only if it is not done): a fixed point in frame time, so
     # analysing a file gives the same result on every run, however threads run
     relearn_apply_after_s: float = 0.5
+    # re-learning sees every frame, on that worker too; when it falls this many frames
+    # behind (a slow machine, a file read faster than real time) tracking waits for
+    # it rather than queue frames without end, so every frame is learned from
+    learn_behind_frames: int = 8
     learn_min_frames: int = 20
     live_window_s: float = 6.0  # running metrics look back this far
     live_every_s: float = 1.0
@@ -97,12 +102,14 @@ def load_calibration(path: str | Path) -> tuple[ColorModel | None, dict]:
 
 @dataclass
 class _Relearn:
-    """A re-learn on a snapshot of the learner taken at frame time ``t``, due at ``due``."""
+    """A re-learn from the frames up to frame time ``t``, due at ``due``."""
 
     t: float
     due: float
-    snap: ColorLearner
-    job: Future[ColorModel] | None = None  # started once the frame's own work is done
+    learner: ColorLearner
+    # on the worker once the frame's own work is done, after that frame's add():
+    # the worker takes jobs in order, so the model sees exactly the frames up to t
+    job: Future[ColorModel] | None = None
 
 
 class Tracker:
@@ -125,7 +132,8 @@ class Tracker:
         self.learner: ColorLearner | None = None
         self._pending: list[Frame] = []
         self._learn_t0: float | None = None
-        self._relearn_n = 0
+        self._to_learn: list[tuple[ColorLearner, np.ndarray, float]] = []  # for the worker
+        self._learning: deque[Future[None]] = deque()  # add() jobs handed over, oldest first
         self._next_relearn = 0.0
         self._colours_complete_t: float | None = None  # a ball colour was learned late
         self._relearns: list[_Relearn] = []  # under way, oldest first
@@ -279,30 +287,38 @@ class Tracker:
         if frame.t_s - t0 > self.cfg.relearn_until_s:
             self.learner = None  # re-learns still under way are applied when due
             return
-        # every other frame: half the cost while tracking runs (motion is then
-        # measured over two frames, which small slow balls only help)
-        self._relearn_n += 1
-        if self._relearn_n % 2:
-            self.learner.add(frame.color, frame.t_s)
+        # every frame, on the worker: a ball thrown high from close by shows two or
+        # three blobs on its way up and down (633 webcam 6s), every other frame
+        # one or none
+        self._to_learn.append((self.learner, frame.color, frame.t_s))
         if frame.t_s < self._next_relearn:
             return
         self._next_relearn = frame.t_s + self.cfg.relearn_every_s
-        # the learner as it is now: add() goes on appending while the worker runs
         due = frame.t_s + self.cfg.relearn_apply_after_s
-        self._relearns.append(_Relearn(frame.t_s, due, self.learner.snapshot()))
+        self._relearns.append(_Relearn(frame.t_s, due, self.learner))
 
     def _start_relearns(self) -> None:
-        """Hand new re-learns to the worker once this frame's work (and live analysis) is done.
+        """Hand new frames and re-learns to the worker once this frame's work is done.
 
         Both threads share one interpreter lock: started earlier, the worker would
-        slow the rest of this frame; now it mostly runs while the loop waits for
-        the next frame.
+        slow the rest of this frame (and its live analysis); now it mostly runs
+        while the loop waits for the next frame. The one worker runs its jobs in
+        the order given, so nothing else touches the learner meanwhile.
         """
+        if not self._to_learn and all(r.job is not None for r in self._relearns):
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relearn")
+        for learner, rgb, t in self._to_learn:
+            self._learning.append(self._worker.submit(learner.add, rgb, t))
+        self._to_learn = []
         for r in self._relearns:
             if r.job is None:
-                if self._worker is None:
-                    self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relearn")
-                r.job = self._worker.submit(r.snap.model)
+                r.job = self._worker.submit(r.learner.model)
+        while self._learning and (
+            self._learning[0].done() or len(self._learning) > self.cfg.learn_behind_frames
+        ):
+            self._learning.popleft().result()  # (waits if behind; raises what add() raised)
 
     def _apply_relearned(self, now: float | None) -> None:
         """Re-learned colours join the model at their due frame (``now`` None: all, at the end).
@@ -315,9 +331,10 @@ class Tracker:
         read from 13 flights as 3; 5 s18 one throw more).
         """
         while self._relearns and (now is None or now >= self._relearns[0].due):
+            if self._relearns[0].job is None:  # due in the frame it began (applied after 0 s)
+                self._start_relearns()
             r = self._relearns.pop(0)
-            # (not started yet: due in the frame it began, relearn_apply_after_s 0)
-            learned = r.job.result() if r.job is not None else r.snap.model()
+            learned = r.job.result()
             model = self.color_seg.model
             if model.ball_radius_px is None:
                 model.ball_radius_px = learned.ball_radius_px
@@ -331,8 +348,11 @@ class Tracker:
     def _end_worker(self) -> None:
         """Let the worker thread end once nothing is left for it (made anew if needed)."""
         if self._worker is not None and not self._relearns:
-            self._worker.shutdown(wait=False)
+            # frames handed over after the last re-learn: no model will use them
+            self._worker.shutdown(wait=False, cancel_futures=True)
             self._worker = None
+            self._learning.clear()
+            self._to_learn = []
 
     def _unclutter(self, dets: list) -> list:
         if self.static is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import cv2
@@ -520,3 +521,78 @@ def test_a_fast_ball_streaked_by_motion_blur_is_still_a_ball():
     img2 = _wall(480, 640)
     cv2.circle(img2, (312, 120), 26, red, -1)
     assert ColorSegmenter(model).process(img2) == []
+
+
+def test_streaks_are_fast_upright_runs_of_one_colour():
+    learner = ColorLearner()
+    up = _high([0.0, 1 / 30, 2 / 30])  # 80 px a frame, r 8
+    sideways = [
+        _Cand(10 + k, (10 + k) / 30, 100.0 + 40.0 * k, 300.0, 8.0, 60, 200, 200, 150, 150)
+        for k in range(3)
+    ]
+    slow = [
+        _Cand(20 + k, (20 + k) / 30, 500.0, 300.0 - 8.0 * k, 8.0, 60, 200, 200, 150, 150)
+        for k in range(3)
+    ]
+    other = _high([1.5, 1.5 + 1 / 30], hue=120.0)
+    other[1] = replace(other[1], hue=60.0)  # a hue jump: two things, not one streak
+    learner.cands = up + sideways + slow + other
+    streaks = learner._streaks(set(), 0.0)
+    assert [[c.frame for c in s] for s in streaks] == [[0, 1, 2]]
+    # blobs already taken by another flight are left alone
+    assert learner._streaks({id(c) for c in up}, 0.0) == []
+
+
+def test_a_throw_out_of_the_top_seen_in_two_frames_each_way_is_learned():
+    """633 from a close webcam: the 6s show two blobs up and two down, 1.5 s apart."""
+    learner = ColorLearner()
+    learner._recent, learner._recent_idx = [_wall()] * 3, [0, 3, 6]
+    # one whole 3 of another colour sets the gravity; the 6s: two throws, 2 + 2 blobs each
+    three = [replace(c, hue=120.0) for c in _arc(12, vy=-1500.0)]
+    sixes = []
+    for t0 in (0.0, 2.0):
+        sixes += _high([t0, t0 + 1 / 30], shift=t0) + _high([t0 + 1.5, t0 + 1.5 + 1 / 30], shift=t0)
+    learner.cands = sorted(three + sixes, key=lambda c: c.frame)
+    flying, _ = learner._runs()
+    assert learner._g is not None and abs(learner._g / G - 1.0) < 0.1
+    assert len(learner._pairs) == 2 and all(len(p) == 4 for p in learner._pairs)
+    assert all(abs(c.hue - 60.0) < 1 for p in learner._pairs for c in p)
+
+
+class _SlowLearner:
+    """Records what it is given and where; each add() after the first learn is slow."""
+
+    def __init__(self) -> None:
+        self.added: list[tuple[float, str]] = []
+        self.seen_at_model: list[float] = []
+
+    def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
+        if self.seen_at_model:
+            time.sleep(0.01)
+        self.added.append((float(t_s), threading.current_thread().name))
+
+    def model(self) -> ColorModel:
+        self.seen_at_model.append(self.added[-1][0])
+        return ColorModel([ColorRange(0, 10, 100, 100, n=20)], None)
+
+
+def test_relearning_sees_every_frame_in_order_and_never_falls_far_behind():
+    from edge_juggler.frames import Frame
+    from edge_juggler.tracking.tracker import Tracker, TrackerConfig
+
+    cfg = TrackerConfig(
+        relearn_every_s=1.0, relearn_apply_after_s=0.5, relearn_until_s=100.0, learn_behind_frames=3
+    )
+    tr = Tracker(None, "color", cfg)
+    learner = tr.learner = _SlowLearner()
+    img = np.zeros((48, 64, 3), np.uint8)
+    for i in range(61):  # 10 fps: the first learn at 3.0 s, re-learns at 4, 5 and 6 s
+        tr.update(Frame(i, i * 100_000, color=img))
+        assert len(tr._learning) <= 3  # a slow learner holds tracking back, a little
+    tr.finish()
+    assert [round(t, 1) for t in learner.seen_at_model] == [3.0, 4.0, 5.0, 6.0]
+    later = [(t, th) for t, th in learner.added if t > 3.05]
+    # every frame up to the last re-learn, in order, none on the tracking thread
+    assert [round(t, 1) for t, _ in later][:30] == [round(0.1 * i, 1) for i in range(31, 61)]
+    assert all(th.startswith("relearn") for _, th in later)
+    _assert_no_worker_thread()
