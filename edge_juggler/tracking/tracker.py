@@ -83,6 +83,11 @@ class TrackerConfig:
     learn_min_frames: int = 20
     live_window_s: float = 6.0  # running metrics look back this far
     live_every_s: float = 1.0
+    # that analysis (30-40 ms) runs on a worker thread, but for the image gravity
+    # (~5 ms), which the association needs at once; its results are used from the
+    # first frame this long after its own (waiting for it only if not done): the loop
+    # never stalls for it, and a file gives the same results on every run
+    live_apply_after_s: float = 0.3
 
 
 def load_calibration(path: str | Path) -> tuple[ColorModel | None, dict]:
@@ -110,6 +115,17 @@ class _Relearn:
     # on the worker once the frame's own work is done, after that frame's add():
     # the worker takes jobs in order, so the model sees exactly the frames up to t
     job: Future[ColorModel] | None = None
+
+
+@dataclass
+class _Live:
+    """The live analysis of the window up to frame time ``t``, used from ``due`` on."""
+
+    t: float
+    due: float
+    quiet: bool  # over 3 s tracked: no flights then means no balls, not "not yet"
+    job: Future[tuple[tuple[dict, list[Event]] | None, float]]
+    ms: float  # the part on the tracking thread
 
 
 class Tracker:
@@ -151,6 +167,8 @@ class Tracker:
         self._emitted: set[tuple] = set()
         self._live_metrics: dict = {}
         self._live_count: int | None = None
+        self._live: _Live | None = None
+        self._live_worker: ThreadPoolExecutor | None = None
 
     # ---------------------------------------------------------------- per frame
     def update(self, frame: Frame) -> TrackState:
@@ -190,11 +208,9 @@ class Tracker:
             self.hands_log.append((t, hands))
         track_ms = (time.perf_counter() - t0) * 1000.0
         self.latency["track"].append(track_ms)
-        events: tuple[Event, ...] = ()
+        events = self._apply_live(t)
         if t >= self._next_live:
-            t1 = time.perf_counter()
-            events = self._live_analysis(t)
-            self.latency["analysis"].append((time.perf_counter() - t1) * 1000.0)
+            self._start_live(t)
             self._next_live = t + self.cfg.live_every_s
         self._start_relearns()
         balls = tuple(self._ball(tr) for tr in seen)
@@ -409,7 +425,7 @@ class Tracker:
             return 9.81 * self.color_seg.model.ball_radius_px / BALL_RADIUS_M
         return None
 
-    def _scale(self, tracks: list[TrackSamples]) -> Scale:
+    def _scale(self, tracks: list[TrackSamples], prior: float | None) -> Scale:
         """Image gravity (px/s^2) and the depth camera's fy.
 
         With depth the balls' distance is measured, so gravity in the image is
@@ -425,7 +441,6 @@ class Tracker:
             if g is None:
                 g = window_gravity(tracks, prior=g_depth, factor=1.25)
             return Scale(g if g is not None else g_depth, fy)
-        prior = self._gravity_prior()
         g = estimate_gravity_px(tracks, prior=prior)
         if g is None:  # no apex in the picture: the curvature of the arcs' flanks
             g = window_gravity(tracks, prior=prior)
@@ -442,20 +457,30 @@ class Tracker:
         fy = self._fy()
         return None if fy is None else 9.81 * fy / max(0.3, float(np.median(z)))
 
-    def _flights(self, tracks: list[TrackSamples]):
-        prior = self._gravity_prior()
+    def _scaled(
+        self, tracks: list[TrackSamples], prior: float | None
+    ) -> tuple[list[TrackSamples], Scale]:
+        """The samples flights are fitted to, and their scale (image gravity)."""
         if prior is not None and self.color_seg is not None and self.depth_seg is None:
             # a colour blob cut by the top edge keeps its centre a radius inside while
             # the ball flies on (g in px is the metre scale); depth balls there mostly
             # leave the sensor's valid area at once, and dropping them cost more high
             # throws than it saved on tuning clips
             tracks = drop_top_edge(tracks, BALL_RADIUS_M * prior / 9.81)
-        scale = self._scale(tracks)
+        return tracks, self._scale(tracks, prior)
+
+    def _flights(
+        self, tracks: list[TrackSamples], scale: Scale, t_end: float | None
+    ) -> list[Flight]:
+        """Flights of ``_scaled`` tracks; reads no state that changes while tracking.
+
+        (The live analysis runs it on a worker thread, with the last frame time
+        taken on the tracking thread.)
+        """
         if scale.g_px is None:
-            return [], scale
-        self.assoc.g_px = scale.g_px
-        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=self.t_last)]
-        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=self.t_last)
+            return []
+        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=t_end)]
+        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end)
         flights = drop_scoops(dedupe_flights(clean_flights(flights, scale), scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
@@ -464,32 +489,87 @@ class Tracker:
             ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
             if z_ref is not None:
                 attach_metric_arcs(flights, ref_tracks, z_ref, metric.fy, metric.cy)
-        return flights, scale
+        return flights
 
+    def _hands_since(self, since: float | None) -> list[tuple[float, tuple[Hand, ...]]]:
+        """The depth hands seen from ``since`` on (the log is in time order)."""
+        log = self.hands_log
+        return log if since is None else log[bisect.bisect_left(log, since, key=lambda e: e[0]) :]
+
+    @staticmethod
     def _set_releases(
-        self, flights: list[Flight], scale: Scale, since: float | None = None
+        flights: list[Flight], scale: Scale, log: list[tuple[float, tuple[Hand, ...]]]
     ) -> None:
         """Where each throw left the hand, when the depth hands can tell (``release``)."""
-        log = self.hands_log
-        if since is not None:  # the log is in time order: only its recent part
-            log = log[bisect.bisect_left(log, since, key=lambda e: e[0]) :]
         rows = release_rows(flights, log, scale)  # None: no hands, or not trusted
         if rows is not None:
             for f, row in zip(flights, rows, strict=True):
                 f.release_y = row
 
-    def _live_analysis(self, now: float) -> tuple[Event, ...]:
-        tracks = self.samples(since=now - self.cfg.live_window_s)
+    def _start_live(self, now: float) -> None:
+        """Hand the last ``live_window_s`` to the live worker (copies: tracking goes on)."""
+        if self._live is not None:  # (not due yet: live_apply_after_s >= live_every_s)
+            return
+        since = now - self.cfg.live_window_s
+        t0 = time.perf_counter()
+        tracks = self.samples(since=since)
         if not tracks:
-            return ()
-        flights, scale = self._flights(tracks)
-        if not flights:
-            self._live_count = 0 if now - (self.t_first or now) > 3 else None
-            return ()
-        self._set_releases(flights, scale, since=now - self.cfg.live_window_s - WINDOW_S)
-        summary, events = analyse_flights(
-            flights, scale, duration_s=min(self.cfg.live_window_s, now - (self.t_first or now))
+            return
+        # the image gravity here and now: the association predicts falls with it
+        # from the next frame on (a few frames later broke 5 of 527 tuning clips)
+        tracks, scale = self._scaled(tracks, self._gravity_prior())
+        if scale.g_px is not None:
+            self.assoc.g_px = scale.g_px
+        if self._live_worker is None:
+            self._live_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live")
+        job = self._live_worker.submit(
+            self._live_analysis,
+            tracks,
+            scale,
+            self.t_last,
+            list(self._hands_since(since - WINDOW_S)),
+            min(self.cfg.live_window_s, now - (self.t_first or now)),
         )
+        t_first = self.t_first if self.t_first is not None else now
+        ms = (time.perf_counter() - t0) * 1000.0
+        self._live = _Live(now, now + self.cfg.live_apply_after_s, now - t_first > 3, job, ms)
+
+    def _live_analysis(
+        self,
+        tracks: list[TrackSamples],
+        scale: Scale,
+        t_end: float | None,
+        hands: list[tuple[float, tuple[Hand, ...]]],
+        duration_s: float,
+    ) -> tuple[tuple[dict, list[Event]] | None, float]:
+        """(summary and events, or None without flights; ms): on the worker."""
+        t0 = time.perf_counter()
+        flights = self._flights(tracks, scale, t_end)
+        out = None
+        if flights:
+            self._set_releases(flights, scale, hands)
+            out = analyse_flights(flights, scale, duration_s=duration_s)
+        return out, (time.perf_counter() - t0) * 1000.0
+
+    def _apply_live(self, now: float | None) -> tuple[Event, ...]:
+        """The live analysis joins at its due frame (``now`` None: the end, drop it)."""
+        live = self._live
+        if now is None:
+            if live is not None:
+                live.job.cancel()
+            self._live = None
+            self._end_live_worker()
+            return ()
+        if live is None or now < live.due:
+            return ()
+        self._live = None
+        result, ms = live.job.result()
+        self.latency["analysis"].append(live.ms + ms)
+        if result is None:
+            self._live_count = 0 if live.quiet else None
+            return ()
+        summary, events = result
+        now = live.t
         self._live_count = summary.get("ball_count")
         # over the last live_window_s: what fusion and the HUD read
         self._live_metrics = {
@@ -517,6 +597,11 @@ class Tracker:
             new.append(e)
         return tuple(new)
 
+    def _end_live_worker(self) -> None:
+        if self._live_worker is not None:
+            self._live_worker.shutdown(wait=False, cancel_futures=True)
+            self._live_worker = None
+
     def _fallback_count(self, flights) -> int | None:
         """Balls in the air plus held, when no siteswap explains the flights."""
         if not flights:
@@ -537,9 +622,13 @@ class Tracker:
         # size (the gravity prior) and the colours found, as it did when re-learning
         # was synchronous; waiting here is deterministic, and ends the worker
         self._apply_relearned(None)
+        self._apply_live(None)  # a live analysis not due yet: the whole clip's follows
         tracks = self.samples()
-        flights, scale = self._flights(tracks)
-        self._set_releases(flights, scale)
+        fit_tracks, scale = self._scaled(tracks, self._gravity_prior())
+        if scale.g_px is not None:
+            self.assoc.g_px = scale.g_px
+        flights = self._flights(fit_tracks, scale, self.t_last)
+        self._set_releases(flights, scale, self.hands_log)
         duration = (self.t_last - self.t_first) if self.t_first is not None else 0.0
         summary, events = analyse_flights(
             flights,

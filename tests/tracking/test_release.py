@@ -102,7 +102,8 @@ def test_release_on_a_rendered_juggler_is_within_3_cm():
     tr = Tracker(frames[0].intrinsics, "depth")
     for fr in frames:
         tr.update(replace(fr, color=None))
-    flights, scale = tr._flights(tr.samples())
+    tracks, scale = tr._scaled(tr.samples(), tr._gravity_prior())
+    flights = tr._flights(tracks, scale, tr.t_last)
     rows = release_rows(flights, tr.hands_log, scale)
     assert rows is not None
     ft_t = np.array([ft.t_s for ft in truth.frames])

@@ -1,0 +1,76 @@
+"""Tracker plumbing: the once-a-second live analysis runs beside tracking."""
+
+from __future__ import annotations
+
+import threading
+
+from edge_juggler.frames import Frame
+from edge_juggler.tracking.tracker import Tracker, TrackerConfig
+from edge_juggler.tracking.types import Event
+
+
+def _mot_frame(i: int) -> Frame:
+    """One ball of ready-made tracks at 10 fps."""
+    return Frame(i, i * 100_000, extras={"tracks": [[1, 100.0 + i, 200.0 - i]]})
+
+
+def test_live_analysis_runs_beside_tracking_and_joins_when_due(monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    threads: list[str] = []
+
+    def blocking(self, tracks, scale, t_end, hands, duration_s):
+        threads.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(10.0), "the test never released the analysis"
+        summary = {"ball_count": 3, "siteswap": "3", "throws": 4}
+        return (summary, [Event(0.5, "throw", 1), Event(0.5, "throw", 1)]), 7.0
+
+    monkeypatch.setattr(Tracker, "_live_analysis", blocking)
+    tr = Tracker(None, "tracks", TrackerConfig(live_every_s=1.0, live_apply_after_s=0.3))
+    states = [tr.update(_mot_frame(i)) for i in range(11)]  # t = 1.0 s: handed over
+    assert started.wait(10.0)  # frame 10 returned while the analysis waits
+    assert threads[0].startswith("live")
+    states += [tr.update(_mot_frame(i)) for i in (11, 12)]  # not due: nothing yet
+    assert all(s.ball_count is None and not s.metrics for s in states)
+    release.set()
+    s = tr.update(_mot_frame(13))  # t = 1.3 s: due, waited for if need be
+    assert s.ball_count == 3 and s.metrics["siteswap"] == "3"
+    assert [e.type for e in s.events] == ["throw"]  # each event once
+    # (the worker's 7 ms and the image gravity's few on the tracking thread)
+    assert len(tr.latency["analysis"]) == 1 and tr.latency["analysis"][0] >= 7.0
+    assert tr.update(_mot_frame(14)).events == ()
+
+
+def test_a_live_analysis_pending_at_the_end_is_dropped(monkeypatch):
+    release = threading.Event()
+
+    def blocking(self, tracks, scale, t_end, hands, duration_s):
+        release.wait(10.0)
+        return None, 1.0
+
+    monkeypatch.setattr(Tracker, "_live_analysis", blocking)
+    tr = Tracker(None, "tracks")
+    for i in range(11):
+        tr.update(_mot_frame(i))
+    assert tr._live is not None
+    release.set()
+    tr.finish()
+    assert tr._live is None and tr._live_worker is None
+    _assert_no_live_thread()
+
+
+def _assert_no_live_thread() -> None:
+    for th in threading.enumerate():
+        if th.name.startswith("live"):
+            th.join(10.0)
+            assert not th.is_alive(), "the live worker outlived its clip"
+
+
+def test_the_live_worker_ends_at_the_end_of_the_clip():
+    tr = Tracker(None, "tracks")
+    for i in range(25):  # two live analyses, both applied
+        tr.update(_mot_frame(i))
+    assert tr._live is None and tr._live_worker is not None
+    tr.finish()
+    assert tr._live_worker is None
+    _assert_no_live_thread()
