@@ -199,8 +199,11 @@ def _learning_child(seconds: float, paced: bool) -> None:
     print(json.dumps(_learning_run(frames, paced)))
 
 
-def _learning_compare(seconds: float, repeat: int, against: str | None, paced: bool) -> dict:
-    """The learning case on this checkout and ``against``, alternately, in subprocesses."""
+def _alternate(
+    case: str, seconds: float, repeat: int, against: str | None, paced: bool
+) -> tuple[dict[str, str], dict[str, list[dict]]]:
+    """A case ("learning", "live") on this checkout and ``against``, alternately, each run
+    in a subprocess with that checkout's ``edge_juggler``: (trees, runs per tree)."""
     trees = {"this": str(HERE.parent)}
     if against:
         trees["against"] = str(Path(against).resolve())
@@ -208,10 +211,16 @@ def _learning_compare(seconds: float, repeat: int, against: str | None, paced: b
     for _ in range(max(1, repeat)):
         for name, root in trees.items():
             env = dict(os.environ, PYTHONPATH=root)
-            cmd = [sys.executable, __file__, "--learning-child", "--learning-s", str(seconds)]
+            cmd = [sys.executable, __file__, f"--{case}-child", f"--{case}-s", str(seconds)]
             cmd += [] if paced else ["--unpaced"]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
             runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return trees, runs
+
+
+def _learning_compare(seconds: float, repeat: int, against: str | None, paced: bool) -> dict:
+    """The learning case on this checkout and ``against``, alternately, in subprocesses."""
+    trees, runs = _alternate("learning", seconds, repeat, against, paced)
     print(f"after the first learn, {'paced at 30 fps' if paced else 'back to back'} (ms):")
     print(
         f"{'code':8} {'run':>3} {'learn':>6} {'wall p50':>8} {'p99':>6} {'max':>6} "
@@ -269,17 +278,7 @@ def _live_child(seconds: float, paced: bool) -> None:
 
 def _live_compare(seconds: float, repeat: int, against: str | None, paced: bool) -> dict:
     """The live depth case on this checkout and ``against``, alternately, in subprocesses."""
-    trees = {"this": str(HERE.parent)}
-    if against:
-        trees["against"] = str(Path(against).resolve())
-    runs: dict[str, list[dict]] = {k: [] for k in trees}
-    for _ in range(max(1, repeat)):
-        for name, root in trees.items():
-            env = dict(os.environ, PYTHONPATH=root)
-            cmd = [sys.executable, __file__, "--live-child", "--live-s", str(seconds)]
-            cmd += [] if paced else ["--unpaced"]
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-            runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    trees, runs = _alternate("live", seconds, repeat, against, paced)
     how = "paced at 30 fps" if paced else "back to back"
     print(f"depth update() wall ms after the first second, {how}:")
     print(

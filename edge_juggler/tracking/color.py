@@ -11,7 +11,6 @@ long side is at most ``work_long_side`` pixels; results are in full-resolution p
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -254,25 +253,6 @@ class ColorLearner:
                     area > 0.01 * img_area,
                 )
             )
-
-    def snapshot(self) -> ColorLearner:
-        """A copy that ``model()`` can run on in another thread while ``add()`` goes on here.
-
-        ``model()`` reads the blob lists and recent frames and writes ``_short``,
-        ``_pairs`` and ``_g``; the copy has its own lists (``add()`` appends to
-        ``cands`` and ``samples`` in place), so neither side sees the other's
-        changes. The blobs and frames themselves are shared: nothing changes them
-        once added. Cheap: list copies of references.
-        """
-        snap = copy.copy(self)
-        snap.samples = list(self.samples)
-        snap.cands = list(self.cands)
-        snap._prev = list(self._prev)
-        snap._recent = list(self._recent)
-        snap._recent_idx = list(self._recent_idx)
-        snap._short = list(self._short)
-        snap._pairs = list(self._pairs)
-        return snap
 
     # ------------------------------------------------------------------ model
     def _runs(self) -> tuple[list[list[_Cand]], list[list[_Cand]]]:

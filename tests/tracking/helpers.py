@@ -86,3 +86,13 @@ def siteswap_tracks(
         xy = a[:, 1:] + rng.normal(0, noise_px, (len(a), 2)) if noise_px else a[:, 1:]
         out.append(TrackSamples(ball + 1, a[:, 0], xy, np.round(a[:, 0] * fps).astype(int)))
     return out
+
+
+def assert_thread_ended(prefix: str) -> None:
+    """No thread named ``prefix...`` outlives what started it (waits up to 10 s)."""
+    import threading
+
+    for th in threading.enumerate():
+        if th.name.startswith(prefix):
+            th.join(10.0)
+            assert not th.is_alive(), f"a {prefix!r} worker outlived its tracker"

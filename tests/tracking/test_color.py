@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from edge_juggler.tracking.color import ColorLearner, ColorModel, ColorRange, _Cand
+from tests.tracking.helpers import assert_thread_ended
 
 G = 3000.0  # image gravity, px/s^2
 
@@ -381,17 +382,6 @@ def test_a_fast_close_ball_blurred_into_a_streak_is_a_candidate():
     assert [(round(c.x / 10), round(c.y / 10)) for c in learner.cands] == [(10, 8)]
 
 
-def test_a_snapshot_learns_apart_from_the_learner_that_goes_on_adding():
-    learner = ColorLearner()
-    learner.cands = _arc(8)
-    snap = learner.snapshot()
-    learner.cands.append(_arc(9)[-1])  # add() goes on while the snapshot learns
-    assert len(snap.cands) == 8
-    snap.model()
-    assert snap._g is not None and abs(snap._g / G - 1.0) < 0.05
-    assert learner._g is None  # what model() writes stays on the snapshot
-
-
 class _BlockingLearner:
     """A learner whose re-learns wait for the test and must not run on its thread.
 
@@ -408,9 +398,6 @@ class _BlockingLearner:
 
     def add(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         pass
-
-    def snapshot(self) -> _BlockingLearner:
-        return self
 
     def model(self) -> ColorModel:
         self.calls += 1
@@ -474,14 +461,7 @@ def test_a_due_relearn_is_waited_for_and_one_pending_at_the_end_is_applied():
     tr.finish()  # the clip ends before the re-learn is due: it still counts
     assert len(tr.color_seg.model.ranges) == 2 and tr.color_seg.model.ball_radius_px == 6.0
     assert tr._worker is None and not tr._relearns
-    _assert_no_worker_thread()
-
-
-def _assert_no_worker_thread() -> None:
-    for th in threading.enumerate():
-        if th.name.startswith("relearn"):
-            th.join(10.0)
-            assert not th.is_alive(), "the re-learn worker outlived its tracker"
+    assert_thread_ended("relearn")
 
 
 def test_the_worker_thread_ends_with_an_unfinished_tracker():
@@ -493,7 +473,7 @@ def test_the_worker_thread_ends_with_an_unfinished_tracker():
     learner.release.set()
     del tr, step  # dropped mid-clip, no finish(): the idle worker thread ends with it
     gc.collect()
-    _assert_no_worker_thread()
+    assert_thread_ended("relearn")
 
 
 def test_a_fast_ball_streaked_by_motion_blur_is_still_a_ball():
@@ -595,4 +575,4 @@ def test_relearning_sees_every_frame_in_order_and_never_falls_far_behind():
     # every frame up to the last re-learn, in order, none on the tracking thread
     assert [round(t, 1) for t, _ in later][:30] == [round(0.1 * i, 1) for i in range(31, 61)]
     assert all(th.startswith("relearn") for _, th in later)
-    _assert_no_worker_thread()
+    assert_thread_ended("relearn")

@@ -7,6 +7,7 @@ import threading
 from edge_juggler.frames import Frame
 from edge_juggler.tracking.tracker import Tracker, TrackerConfig
 from edge_juggler.tracking.types import Event
+from tests.tracking.helpers import assert_thread_ended
 
 
 def _mot_frame(i: int) -> Frame:
@@ -56,14 +57,7 @@ def test_a_live_analysis_pending_at_the_end_is_dropped(monkeypatch):
     release.set()
     tr.finish()
     assert tr._live is None and tr._live_worker is None
-    _assert_no_live_thread()
-
-
-def _assert_no_live_thread() -> None:
-    for th in threading.enumerate():
-        if th.name.startswith("live"):
-            th.join(10.0)
-            assert not th.is_alive(), "the live worker outlived its clip"
+    assert_thread_ended("live")
 
 
 def test_the_live_worker_ends_at_the_end_of_the_clip():
@@ -73,4 +67,4 @@ def test_the_live_worker_ends_at_the_end_of_the_clip():
     assert tr._live is None and tr._live_worker is not None
     tr.finish()
     assert tr._live_worker is None
-    _assert_no_live_thread()
+    assert_thread_ended("live")
