@@ -190,6 +190,14 @@ def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
             and float(np.hypot(f.throw_xy[0] - o.throw_xy[0], f.throw_xy[1] - o.throw_xy[1])) < near
         )
 
+    # a track's own arc over a hidden apex outranks a stitch of that track's halves
+    # (the stitch may have taken a sample of the hand or of the next flight)
+    own = [f for f in flights if "stitched" not in f.extra]
+    flights = [
+        f
+        for f in flights
+        if "stitched" not in f.extra or not any(o.ball == f.ball and same(f, o) for o in own)
+    ]
     out: list[Flight] = []
     for f in sorted(flights, key=lambda f: -f.duration):
         if any(same(f, o) for o in out):

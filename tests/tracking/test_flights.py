@@ -383,3 +383,50 @@ def test_gravity_from_throws_out_of_the_top_ignores_the_scooping_hand():
     assert gaps.max() > 0.2  # the apexes are out of sight
     g = estimate_gravity_px([tr], prior=0.9 * g_true)
     assert g is not None and abs(g - g_true) < 0.05 * g_true
+
+
+def _out_of_the_top() -> TrackSamples:
+    """A 6 from close by: up, out of the top for half a second, the same track back down."""
+    v = np.sqrt(2 * G_PX * 340.0)  # apex 40 px above the picture's top (y 0)
+    t = np.arange(0.0, 2 * v / G_PX, 1 / 30)
+    y = 300.0 - v * t + 0.5 * G_PX * t * t
+    keep = y >= 10.0
+    xy = np.stack([200.0 + 30.0 * t, y], axis=1)
+    return TrackSamples(7, t[keep], xy[keep], np.flatnonzero(keep))
+
+
+def test_a_short_arc_across_the_hidden_apex_does_not_block_the_stitch():
+    """The last samples up and the first down fit an arc too (633 wide s28: 5 of a 6's
+    samples); it must not keep the whole halves from being joined."""
+    from dataclasses import replace
+
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tr = _out_of_the_top()
+    k = int(np.flatnonzero(np.diff(tr.t) > 0.25)[0])  # the last sample up
+    piece = TrackSamples(7, tr.t[k - 2 : k + 3], tr.xy[k - 2 : k + 3], tr.frame[k - 2 : k + 3])
+    (bridge,) = extract_flights(piece, G_PX)
+    bridge = replace(bridge, i0=k - 2, i1=k + 2)  # its samples in the whole track
+    (joined,) = stitch_hidden_apexes([tr], [bridge], G_PX)
+    assert joined.t_throw <= tr.t[2] and joined.t_catch >= tr.t[-3]  # both halves whole
+    assert abs(joined.apex_xy[1] + 40.0) < 3.0 and abs(joined.t_apex - tr.t[-1] / 2) < 0.03
+    # the whole arc of the track (all its samples) does block it: nothing to add
+    assert stitch_hidden_apexes([tr], extract_flights(tr, G_PX), G_PX) == []
+
+
+def test_a_tracks_own_arc_outranks_a_stitch_of_its_halves():
+    from dataclasses import replace
+
+    from edge_juggler.tracking.analysis import Scale, dedupe_flights
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tr = _out_of_the_top()
+    (own,) = extract_flights(tr, G_PX)
+    (stitched,) = stitch_hidden_apexes([tr], [], G_PX)
+    # the stitch took a sample more at the end (the hand): longer, so it would win
+    stitched = replace(stitched, t_catch=stitched.t_catch + 0.1)
+    kept = dedupe_flights([own, stitched], Scale(G_PX, None))
+    assert kept == [own]
+    # a stitch of another track's halves still wins by being the longer observation
+    other = replace(own, ball=8, t_catch=own.t_catch - 0.2)
+    assert dedupe_flights([other, stitched], Scale(G_PX, None)) == [stitched]
