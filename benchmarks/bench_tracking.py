@@ -323,19 +323,14 @@ def main(argv: list[str] | None = None) -> dict:
     if args.live_child:
         _live_child(args.live_s, not args.unpaced)
         return {}
-    if args.live:
-        result = _live_compare(args.live_s, args.repeat, args.against, not args.unpaced)
+    if args.live or args.learning or args.against:
+        live = args.live
+        compare = _live_compare if live else _learning_compare
+        seconds = args.live_s if live else args.learning_s
+        result = compare(seconds, args.repeat, args.against, not args.unpaced)
         out = Path(args.out)
-        if out == HERE / "results" / "tracking.json":
-            out = HERE / "results" / "tracking_live.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1))
-        return result
-    if args.learning or args.against:
-        result = _learning_compare(args.learning_s, args.repeat, args.against, not args.unpaced)
-        out = Path(args.out)
-        if out == HERE / "results" / "tracking.json":
-            out = HERE / "results" / "tracking_learning.json"
+        if out == HERE / "results" / "tracking.json":  # not the per-frame results
+            out = HERE / "results" / ("tracking_live.json" if live else "tracking_learning.json")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1))
         return result
