@@ -134,6 +134,18 @@ def _run(name: str, modality: str, frames, repeat: int = 3) -> dict:
     }
 
 
+def _handed_over(frames, paced: bool):
+    """The frames, each at its own timestamp as a camera delivers them (``paced``), or
+    back to back as a file is read."""
+    start = time.perf_counter()
+    for f in frames:
+        if paced:
+            ahead = start + (f.t_s - frames[0].t_s) - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
+        yield f
+
+
 def _learning_run(frames, paced: bool = True) -> dict:
     """Per-frame times of a fresh colour tracker from the first frame (learning included).
 
@@ -149,12 +161,7 @@ def _learning_run(frames, paced: bool = True) -> dict:
     wall, cpu = [], []
     learned_at = None
     p_start = time.process_time()
-    start = time.perf_counter()
-    for i, f in enumerate(frames):
-        if paced:
-            ahead = start + (f.t_s - frames[0].t_s) - time.perf_counter()
-            if ahead > 0:
-                time.sleep(ahead)
+    for i, f in enumerate(_handed_over(frames, paced)):
         c0 = time.thread_time_ns()
         t0 = time.perf_counter()
         tr.update(f)
@@ -247,12 +254,7 @@ def _live_run(frames, paced: bool = True) -> dict:
 
     tr = Tracker(frames[0].intrinsics, "depth")
     wall = []
-    start = time.perf_counter()
-    for f in frames:
-        if paced:
-            ahead = start + (f.t_s - frames[0].t_s) - time.perf_counter()
-            if ahead > 0:
-                time.sleep(ahead)
+    for f in _handed_over(frames, paced):
         t0 = time.perf_counter()
         tr.update(f)
         wall.append((time.perf_counter() - t0) * 1e3)
