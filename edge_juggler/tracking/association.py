@@ -18,6 +18,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 BALL_RADIUS_M = 0.035  # a typical juggling ball (62-70 mm); only used as a prior
+STALE_S = 0.1  # two samples further apart than this say nothing about the ball's speed
 
 
 @dataclass
@@ -109,6 +110,14 @@ class BallTrack:
     def last_t(self) -> float:
         return self.t[-1]
 
+    def has_velocity(self) -> bool:
+        """Whether the last two samples are close enough in time to tell a speed.
+
+        A track re-linked to a ball a second after its last sample has a stale
+        pair: their mean speed says nothing about a ball just thrown.
+        """
+        return len(self.t) >= 2 and 0 < self.t[-1] - self.t[-2] <= STALE_S
+
     def velocity(self) -> tuple[float, float]:
         if len(self.t) < 2 or self.t[-1] - self.t[-2] <= 0:
             return 0.0, 0.0
@@ -191,7 +200,13 @@ class BallTrack:
 
 
 class Associator:
-    """Keeps ball tracks alive across frames; swappable gate and cost parts."""
+    """Keeps ball tracks alive across frames; swappable gate and cost parts.
+
+    ``launch_cone``: a track seen again after a pause may next be anywhere a
+    throw reaches upward (a close camera sees a high throw leave the hand at
+    70 px a frame). The tracker turns it on; the colour learner, whose linking
+    of candidate blobs was tuned without it, does not.
+    """
 
     def __init__(
         self,
@@ -201,7 +216,9 @@ class Associator:
         gate_radii: float = 4.0,
         coast_s: float = 0.3,
         miss_cost: float | None = None,
+        launch_cone: bool = False,
     ) -> None:
+        self.launch_cone = launch_cone
         self.coast_s = coast_s
         self.miss_cost = miss_cost
         self.relink_s = relink_s
@@ -225,9 +242,27 @@ class Associator:
         r = max(tr.radius_px, 1.5)
         vx, vy = tr.velocity()
         speed = math.hypot(vx, vy)
-        if len(tr.t) < 2:  # no velocity yet: anything a thrown ball can do (6 m/s)
-            return self.gate_radii * r + 6.0 * self._gravity(r) / 9.81 * dt
+        if len(tr.t) < 2:  # new: anything a thrown ball can do (6 m/s)
+            return self._launch_gate(tr, t)
         return self.gate_radii * r + 0.35 * speed * dt + 0.25 * self._gravity(r) * dt * dt
+
+    def _launch_gate(self, tr: BallTrack, t: float) -> float:
+        r = max(tr.radius_px, 1.5)
+        return self.gate_radii * r + 6.0 * self._gravity(r) / 9.81 * max(t - tr.last_t, 1e-3)
+
+    def _launch_cone(
+        self, tr: BallTrack, t: float, pred: np.ndarray, dxy: np.ndarray
+    ) -> np.ndarray:
+        """Per-detection gate of a track seen again after a pause (its speed unknown).
+
+        Such a ball is usually leaving a hand: it may be anywhere up to a throw's
+        speed above, in a cone of upward directions; elsewhere the gate of a
+        ball at rest applies, so a re-found ball does not grab a flying one.
+        """
+        up = pred[1] - dxy[:, 1]
+        r = max(tr.radius_px, 1.5)
+        cone = (up > 0) & (np.abs(dxy[:, 0] - pred[0]) <= 0.5 * up + self.gate_radii * r)
+        return np.where(cone, self._launch_gate(tr, t), self._gate(tr, t))
 
     def step(self, t: float, frame: int, dets: list[Detection]) -> list[BallTrack]:
         """Match detections to tracks; returns the tracks seen in this frame."""
@@ -238,13 +273,18 @@ class Associator:
             pred = np.array(
                 [tr.predict(t, self._gravity(tr.radius_px)) for tr in tracks], dtype=np.float64
             )
-            gate = np.array([self._gate(tr, t) for tr in tracks])
             dxy = np.array([(d.x, d.y) for d in dets], dtype=np.float64)
+            gate = np.repeat(
+                np.array([self._gate(tr, t) for tr in tracks])[:, None], len(dets), axis=1
+            )  # per track and detection
+            for i, tr in enumerate(tracks):
+                if self.launch_cone and len(tr.t) >= 2 and not tr.has_velocity():
+                    gate[i] = self._launch_cone(tr, t, pred[i], dxy)
             dist = np.hypot(dxy[None, :, 0] - pred[:, None, 0], dxy[None, :, 1] - pred[:, None, 1])
             tc = np.array([tr.color_id for tr in tracks])[:, None]
             dc = np.array([d.color_id for d in dets])[None, :]
-            ok = (dist <= gate[:, None]) & ((tc < 0) | (dc < 0) | (tc == dc))
-            cost = np.where(ok, dist / gate[:, None], 1e6)
+            ok = (dist <= gate) & ((tc < 0) | (dc < 0) | (tc == dc))
+            cost = np.where(ok, dist / gate, 1e6)
             if self.miss_cost is not None:
                 cost_in = _with_misses(cost, self.miss_cost)
             else:  # every track or detection paired when it can (the colour learner's

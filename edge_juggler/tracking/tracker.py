@@ -140,7 +140,7 @@ class Tracker:
         self.intr = intrinsics
         self.frame_height: int | None = None  # image rows (drops fall out of the bottom)
         self.modality = modality
-        self.assoc = Associator(miss_cost=0.5)
+        self.assoc = Associator(miss_cost=0.5, launch_cone=True)
         self.static: StaticFilter | None = None
         self.depth_seg: DepthSegmenter | None = None
         self.points_intr: Intrinsics | None = None  # a virtual camera looking at 3-D points

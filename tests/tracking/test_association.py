@@ -138,3 +138,45 @@ def test_a_stale_track_does_not_push_a_flying_ball_off_its_own():
     seen = a.step(8 / 30, 8, [Detection(xb, yb, 8.0), Detection(xb + 3.0, yb + 28.0, 12.0)])
     mine = next(tr for tr in seen if tr.id == ball)
     assert abs(mine.x[-1] - xb) < 1 and abs(mine.y[-1] - yb) < 1
+
+
+def _fast_throw_after_a_hold(launch_cone: bool) -> set[int]:
+    """Tracks that hold a close camera's fast throw: held, hidden, re-found, thrown.
+
+    The ball is seen in the hand, hidden for half a second, seen again at the
+    hand (re-linked to its track), then leaves upward at 75 px a frame.
+    """
+    a = Associator(miss_cost=0.5, launch_cone=launch_cone)
+    a.g_px = 4500.0
+    for i in range(8):  # held
+        a.step(i / 30, i, [Detection(300.0, 280.0 + i % 2, 11.0)])
+    for i in range(8, 24):  # hidden in the hand
+        a.step(i / 30, i, [])
+    ids = set()
+    t0 = 24 / 30
+    for i in range(24, 28):  # re-found at the hand, then thrown up
+        s = i / 30 - t0
+        x, y = _arc(s, 302.0, 270.0, y0=276.0, vy=-2300.0, g=4500.0)
+        seen = a.step(i / 30, i, [Detection(x, y, 11.0)])
+        ids |= {tr.id for tr in seen}
+    return ids
+
+
+def test_a_ball_thrown_right_after_it_was_re_found_keeps_one_track():
+    """Its track's last two samples are half a second apart (no speed): the next
+    position may be anywhere a throw reaches upward, not only near the hand."""
+    assert len(_fast_throw_after_a_hold(launch_cone=True)) == 1
+    assert len(_fast_throw_after_a_hold(launch_cone=False)) > 1  # what it fixes
+
+
+def test_the_launch_cone_opens_only_upward():
+    """A re-found ball does not jump sideways or down to a far blob."""
+    a = Associator(miss_cost=0.5, launch_cone=True)
+    a.g_px = 4500.0
+    for i in range(8):
+        a.step(i / 30, i, [Detection(300.0, 280.0, 11.0)])
+    for i in range(8, 24):
+        a.step(i / 30, i, [])
+    (held,) = a.step(24 / 30, 24, [Detection(302.0, 276.0, 11.0)])
+    seen = a.step(25 / 30, 25, [Detection(380.0, 300.0, 11.0)])  # 80 px aside, lower
+    assert [tr.id for tr in seen] != [held.id]
