@@ -74,6 +74,10 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+SCOOP_LAND_S = 0.1  # a scoop's arc may end up to three frames before the throw leaves
+SCOOP_DIP_S = 0.15  # ... and begin this soon after a catch (a 2 rests over a beat)
+
+
 def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     """Drop the hand's scoop before a throw, seen as a little arc of its own.
 
@@ -81,7 +85,10 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     samples fit as a low arc (a few cm, same hand), which then "lands" where and
     when the real throw of that ball leaves. No catch overlaps a throw from the
     same place, so a low arc that ends after another, taller flight has left from
-    its end (within 20 cm) was the hand around that ball.
+    its end (within 20 cm, up to three frames later) was the hand around that
+    ball; so was one that starts where and just after a taller flight was
+    caught (the hand's dip after the catch). A ball thrown as a 2 rests over a
+    beat before and after its low arc, so it stays.
     """
     if not scale.px_per_m:
         return flights
@@ -93,8 +100,18 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
         if low and any(
             o is not f
             and o.rise_px > 2 * f.rise_px
-            and f.t_throw < o.t_throw <= f.t_catch
-            and float(np.hypot(o.throw_xy[0] - f.catch_xy[0], o.throw_xy[1] - f.catch_xy[1])) < near
+            and (
+                (
+                    f.t_throw < o.t_throw <= f.t_catch + SCOOP_LAND_S
+                    and abs(o.throw_xy[0] - f.catch_xy[0]) < near
+                    and o.throw_xy[1] - f.catch_xy[1] < near  # first seen there or higher
+                )
+                or (
+                    f.t_throw - SCOOP_DIP_S <= o.t_catch < f.t_catch
+                    and abs(o.catch_xy[0] - f.throw_xy[0]) < near
+                    and o.catch_xy[1] - f.throw_xy[1] < near  # last seen there or higher
+                )
+            )
             for o in flights
         ):
             continue

@@ -464,6 +464,38 @@ def test_a_hands_scoop_into_a_throw_is_no_flight():
     assert other[0] in drop_scoops(real + other, scale)
 
 
+def _low_arc(ball: int, t0: float, t1: float, x: float, y: float) -> Flight:
+    """A 5 cm arc of one hand from t0 to t1 at (x, y) (200 px per metre)."""
+    return Flight(ball, 0, 5, t0, t1, 0.5 * (t0 + t1), (x, y), (x, y), (x, y - 10.0), 2000.0, 10.0)
+
+
+def _tall(ball: int, t0: float, t1: float, xy0: tuple, xy1: tuple) -> Flight:
+    return Flight(ball, 0, 20, t0, t1, 0.5 * (t0 + t1), xy0, xy1, (300.0, 100.0), 2000.0, 300.0)
+
+
+def test_a_scoop_seen_only_outside_the_hand_is_no_flight():
+    """A depth camera loses the ball in the hand: the lift's arc ends a frame or two
+    before the throw is first seen, 25 px higher (a 300 on a wide depth camera read 2);
+    the dip after a catch starts just after the ball was last seen coming down."""
+    scale = Scale(2000.0)
+    throw = _tall(1, 2.17, 2.6, (273.0, 268.0), (244.0, 278.0))
+    lift = _low_arc(2, 1.97, 2.13, 280.0, 294.0)
+    assert drop_scoops([lift, throw], scale) == [throw]
+    caught = _tall(1, 1.07, 1.63, (190.0, 184.0), (144.0, 198.0))
+    dip = _low_arc(3, 1.77, 1.93, 150.0, 208.0)
+    assert drop_scoops([caught, dip], scale) == [caught]
+
+
+def test_a_ball_lifted_as_a_2_is_a_flight():
+    """A 2 tossed by one hand rests over a beat before and after its low arc
+    (Juggling Lab timing at 5 throws a second): no scoop rule may take it."""
+    scale = Scale(2000.0)
+    before = _tall(1, 0.4, 1.0, (400.0, 400.0), (200.0, 400.0))
+    two = _low_arc(1, 1.26, 1.40, 200.0, 400.0)
+    after = _tall(1, 1.66, 2.2, (200.0, 400.0), (400.0, 400.0))
+    assert drop_scoops([before, two, after], scale) == [before, two, after]
+
+
 @pytest.mark.parametrize(("pattern", "balls"), [("300", 1), ("31", 2), ("3", 3)])
 def test_count_from_air_knows_a_lone_ball(pattern, balls):
     """The hint from balls in the air: one held ball is added, except for a lone
