@@ -20,7 +20,7 @@ import numpy as np
 
 from edge_juggler.errors import InputError
 from edge_juggler.tracking.association import Detection
-from edge_juggler.tracking.blobs import find_blobs
+from edge_juggler.tracking.blobs import Blob, find_blobs
 
 
 @dataclass
@@ -1190,6 +1190,11 @@ def _circular_median(h: np.ndarray) -> float:
     return float((mean * 180.0 / (2 * np.pi)) % 180)
 
 
+BG_ALPHA = 0.05  # running background: a frame's weight (a 20-frame memory)
+BG_WARMUP = 5  # frames averaged before the background is used
+BG_CHANGE = 24.0  # a pixel this far from the background (any channel) is in front of it
+
+
 @dataclass
 class ColorConfig:
     work_long_side: int = 480
@@ -1211,59 +1216,119 @@ class ColorSegmenter:
         self.cfg = config or ColorConfig()
         self._k3 = np.ones((3, 3), np.uint8)
         self._greys: list[np.ndarray] = []
+        self._bg: np.ndarray | None = None  # see _in_front
+        self._bg_n = 0
 
-    def _motion(self, small: np.ndarray) -> np.ndarray | None:
-        prev = self._greys
-        self._greys = (prev + [small])[-3:]
+    def _motion(self, small: np.ndarray, prev: list[np.ndarray]) -> np.ndarray | None:
+        """Pixels that changed against both of the last two frames (``prev``)."""
         if len(prev) < 2 or prev[0].shape != small.shape:
             return None
         diff = cv2.min(_change(small, prev[-1]), _change(small, prev[-2]))
         return cv2.dilate(cv2.compare(diff, 16, cv2.CMP_GT), self._k3)
 
+    def _fits(self, b: Blob, ball_area: float | None, img_area: int) -> str:
+        """The verdict on one blob: a ball, too big (a ball merged with something
+        of its colour) or no ball at all ("ball", "big", "no")."""
+        cfg = self.cfg
+        w, h, area = b.w, b.h, b.area
+        if ball_area is not None:
+            lo, hi = cfg.area_ratio
+            # motion blur lengthens a fast ball, not widens it: a solid streak's
+            # area grows with its elongation (a close webcam's 6s streak 20 x 50
+            # px at 75 px a frame, over 3 ball areas, were never found in
+            # flight); a ragged one is a ball merged with what it passes (a
+            # moving-only range's white ball over a moving arm, 51 webcam s71)
+            stretch = b.aspect if b.fill >= 0.6 else 1.0
+            if area > hi * ball_area * stretch:
+                return "big"
+            if area < max(4.0, lo * ball_area):
+                return "no"
+        elif area < 6 or area > 0.01 * img_area:
+            return "no"
+        if max(w, h) > cfg.max_aspect * min(w, h) or area / (w * h) < cfg.min_fill:
+            return "no"
+        return "ball"
+
+    def _in_front(
+        self,
+        small: np.ndarray,
+        mask: np.ndarray,
+        big: list[Blob],
+        ball_area: float | None,
+        img_area: int,
+    ) -> list[Blob]:
+        """Balls inside blobs of their colour that are too big to be one.
+
+        A ball in front of a shirt of its colour merges with it (300 wide webcam
+        s70 found no blue ball on a blue shirt). What differs from the recent
+        background there is the ball: a running average of the frames, started
+        when such a blob first shows, into which a flying ball leaves no trace
+        and the slow sway of a shirt blurs only its edges. (Frame differences
+        would also keep the ball's ghost: where it was, now shirt again.)
+        """
+        if self._bg is None or self._bg.shape[:2] != small.shape[:2]:
+            self._bg, self._bg_n = small.astype(np.float32), 1
+        if self._bg_n < BG_WARMUP:
+            return []  # the first frames' balls are still in the average
+        sub = np.zeros_like(mask)
+        for b in big:
+            ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
+            d = cv2.absdiff(small[ys, xs].astype(np.float32), self._bg[ys, xs])
+            fg = cv2.compare(d.max(axis=2), BG_CHANGE, cv2.CMP_GT)
+            sub[ys, xs] = cv2.bitwise_and(mask[ys, xs], fg)
+        sub = cv2.morphologyEx(sub, cv2.MORPH_OPEN, self._k3)
+        return [
+            b for b in find_blobs(sub, min_area=4) if self._fits(b, ball_area, img_area) == "ball"
+        ]
+
     def process(self, rgb: np.ndarray) -> list[Detection]:
         if not self.model.ranges:
             return []
-        cfg = self.cfg
-        s = work_scale(rgb.shape, cfg.work_long_side)
+        s = work_scale(rgb.shape, self.cfg.work_long_side)
         small = _resize(rgb, s)
+        prev = self._greys
+        self._greys = (prev + [small])[-3:]
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-        motion = self._motion(small) if any(r.moving for r in self.model.ranges) else None
+        motion: np.ndarray | None = None
+        motion_done = False
         r_full = self.model.ball_radius_px
         ball_area = np.pi * (r_full * s) ** 2 if r_full else None
-        dets: list[Detection] = []
+        blobs: list[tuple[Blob, int]] = []
         img_area = small.shape[0] * small.shape[1]
         for cid, rng in enumerate(self.model.ranges):
             m = rng.mask(hsv)
             if rng.moving:
+                if not motion_done:
+                    motion, motion_done = self._motion(small, prev), True
                 if motion is None:
                     continue
                 m = cv2.bitwise_and(m, motion)
             m = cv2.morphologyEx(m, cv2.MORPH_OPEN, self._k3)
+            big = []
             for b in find_blobs(m, min_area=4):
-                w, h, area = b.w, b.h, b.area
-                if ball_area is not None:
-                    lo, hi = cfg.area_ratio
-                    # motion blur lengthens a fast ball, not widens it: a solid streak's
-                    # area grows with its elongation (a close webcam's 6s streak 20 x 50
-                    # px at 75 px a frame, over 3 ball areas, were never found in
-                    # flight); a ragged one is a ball merged with what it passes (a
-                    # moving-only range's white ball over a moving arm, 51 webcam s71)
-                    stretch = b.aspect if b.fill >= 0.6 else 1.0
-                    if not (max(4.0, lo * ball_area) <= area <= hi * ball_area * stretch):
-                        continue
-                elif area < 6 or area > 0.01 * img_area:
-                    continue
-                if max(w, h) > cfg.max_aspect * min(w, h) or area / (w * h) < cfg.min_fill:
-                    continue
-                dets.append(
-                    Detection(
-                        x=float(b.cx) / s,
-                        y=float(b.cy) / s,
-                        radius_px=float(np.sqrt(area / np.pi)) / s,
-                        color_id=cid,
-                        area_px=float(area) / (s * s),
-                    )
-                )
+                fit = self._fits(b, ball_area, img_area)
+                if fit == "ball":
+                    blobs.append((b, cid))
+                elif fit == "big" and not rng.moving:
+                    big.append(b)
+            if big:
+                blobs += [(b, cid) for b in self._in_front(small, m, big, ball_area, img_area)]
+        if self._bg is not None:
+            if self._bg.shape[:2] != small.shape[:2]:
+                self._bg = None
+            else:  # the mean of the first frames, then a running average
+                self._bg_n += 1
+                cv2.accumulateWeighted(small, self._bg, max(BG_ALPHA, 1.0 / self._bg_n))
+        dets = [
+            Detection(
+                x=float(b.cx) / s,
+                y=float(b.cy) / s,
+                radius_px=float(np.sqrt(b.area / np.pi)) / s,
+                color_id=cid,
+                area_px=float(b.area) / (s * s),
+            )
+            for b, cid in blobs
+        ]
         if len(self.model.ranges) > 1 and len(dets) > 1:
             dets = _dedupe(dets)
         return dets
