@@ -19,7 +19,6 @@ from scipy.optimize import linear_sum_assignment
 
 BALL_RADIUS_M = 0.035  # a typical juggling ball (62-70 mm); only used as a prior
 STALE_S = 0.1  # two samples further apart than this say nothing about the ball's speed
-NEXT_FRAME_S = 0.07  # the next frame, down to 15 fps
 
 
 @dataclass
@@ -111,17 +110,13 @@ class BallTrack:
     def last_t(self) -> float:
         return self.t[-1]
 
-    def just_refound(self, t: float) -> bool:
-        """Seen in the last frame, but not for a while before it: its speed is unknown.
+    def has_velocity(self) -> bool:
+        """Whether the last two samples are close enough in time to tell a speed.
 
         A track re-linked to a ball a second after its last sample has a stale
-        pair of samples: their mean speed says nothing about a ball just thrown.
+        pair: their mean speed says nothing about a ball just thrown.
         """
-        return (
-            len(self.t) >= 2
-            and t - self.t[-1] <= NEXT_FRAME_S
-            and self.t[-1] - self.t[-2] > STALE_S
-        )
+        return len(self.t) >= 2 and 0 < self.t[-1] - self.t[-2] <= STALE_S
 
     def velocity(self) -> tuple[float, float]:
         if len(self.t) < 2 or self.t[-1] - self.t[-2] <= 0:
@@ -283,7 +278,7 @@ class Associator:
                 np.array([self._gate(tr, t) for tr in tracks])[:, None], len(dets), axis=1
             )  # per track and detection
             for i, tr in enumerate(tracks):
-                if self.launch_cone and tr.just_refound(t):
+                if self.launch_cone and len(tr.t) >= 2 and not tr.has_velocity():
                     gate[i] = self._launch_cone(tr, t, pred[i], dxy)
             dist = np.hypot(dxy[None, :, 0] - pred[:, None, 0], dxy[None, :, 1] - pred[:, None, 1])
             tc = np.array([tr.color_id for tr in tracks])[:, None]
