@@ -110,13 +110,13 @@ class BallTrack:
     def last_t(self) -> float:
         return self.t[-1]
 
-    def has_velocity(self) -> bool:
-        """Whether the last two samples are close enough in time to tell a speed.
+    def stale_pair(self) -> bool:
+        """Whether the last two samples are too far apart in time to tell a speed.
 
         A track re-linked to a ball a second after its last sample has a stale
         pair: their mean speed says nothing about a ball just thrown.
         """
-        return len(self.t) >= 2 and 0 < self.t[-1] - self.t[-2] <= STALE_S
+        return len(self.t) >= 2 and self.t[-1] - self.t[-2] > STALE_S
 
     def velocity(self) -> tuple[float, float]:
         if len(self.t) < 2 or self.t[-1] - self.t[-2] <= 0:
@@ -278,7 +278,7 @@ class Associator:
                 np.array([self._gate(tr, t) for tr in tracks])[:, None], len(dets), axis=1
             )  # per track and detection
             for i, tr in enumerate(tracks):
-                if self.launch_cone and len(tr.t) >= 2 and not tr.has_velocity():
+                if self.launch_cone and tr.stale_pair():
                     gate[i] = self._launch_cone(tr, t, pred[i], dxy)
             dist = np.hypot(dxy[None, :, 0] - pred[:, None, 0], dxy[None, :, 1] - pred[:, None, 1])
             tc = np.array([tr.color_id for tr in tracks])[:, None]

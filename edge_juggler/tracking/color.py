@@ -1289,8 +1289,7 @@ class ColorSegmenter:
         prev = self._greys
         self._greys = (prev + [small])[-3:]
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-        motion: np.ndarray | None = None
-        motion_done = False
+        motion = self._motion(small, prev) if any(r.moving for r in self.model.ranges) else None
         r_full = self.model.ball_radius_px
         ball_area = np.pi * (r_full * s) ** 2 if r_full else None
         blobs: list[tuple[Blob, int]] = []
@@ -1298,8 +1297,6 @@ class ColorSegmenter:
         for cid, rng in enumerate(self.model.ranges):
             m = rng.mask(hsv)
             if rng.moving:
-                if not motion_done:
-                    motion, motion_done = self._motion(small, prev), True
                 if motion is None:
                     continue
                 m = cv2.bitwise_and(m, motion)
