@@ -154,6 +154,122 @@ def hands_level(flights: list[Flight], q: float = 90) -> float | None:
     return float(np.percentile(ends, q)) if ends else None
 
 
+BOUNCE_BELOW_M = 0.12  # an arc whose apex is this far below the hands is no throw
+BOUNCE_DEEP_M = 0.3  # ... and one of its ends this far
+BOUNCE_MIN_S = 0.2  # ... and it lasts this long
+BOUNCE_AFTER_S = 0.8  # ... it began at most this long after the arc it fell from ended
+BOUNCE_FROM_M = 0.5  # ... that far to either side at most
+
+
+def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Flight]:
+    """Take out arcs that are a dropped ball's bounce, and mark the arc it fell from.
+
+    Every throw rises above the hands; an arc whose apex stays well below them
+    is a dropped ball bouncing off the floor (or deflected off a knee). It is
+    no throw, and the drop happened where the ball should have been caught: at
+    the end of the last arc that ended before the bounce began, near where it
+    began (the same track if possible). A bounce with no such arc stays, as a
+    drop of its own. Returns the flights without the attributed bounces.
+    """
+    keep: list[Flight] = []
+    bounces: list[Flight] = []
+    taken: set[int] = set()
+    for f in flights:
+        below = scale.metres(f.apex_xy[1] - level, f.z_m)
+        # (and it starts or ends on the floor, not at a hand dipping into a catch)
+        deep = scale.metres(max(f.throw_xy[1], f.catch_xy[1]) - level, f.z_m)
+        low = below is not None and below > BOUNCE_BELOW_M and deep is not None
+        # (a flight's worth of free fall, not a hand's or a body's twitch down there)
+        long = f.t_catch - f.t_throw >= BOUNCE_MIN_S
+        (bounces if low and long and deep > BOUNCE_DEEP_M else keep).append(f)
+    for b in bounces:
+        b.dropped = True
+        b.extra["bounce"] = True
+        cands = [
+            f
+            for f in keep
+            if b.t_throw - BOUNCE_AFTER_S <= f.t_catch <= b.t_throw + 0.05
+            and (scale.metres(abs(f.catch_xy[0] - b.throw_xy[0]), b.z_m) or 0.0) <= BOUNCE_FROM_M
+        ]
+        if not cands:
+            continue  # nothing it fell from: the bounce is the drop
+        # the same track if it still holds the ball, else the nearest arc end
+        src = min(cands, key=lambda f: (f.ball != b.ball, abs(f.catch_xy[0] - b.throw_xy[0])))
+        src.dropped = True
+        src.extra["bounced"] = True
+        taken.add(id(b))
+    return [f for f in flights if id(f) not in taken]
+
+
+LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
+LOST_CHANCE = 0.05  # ... where missed throws would leave them so at most this likely
+
+
+def lost_ball(flights: list[Flight], r: Reading) -> int | None:
+    """The throw after which its ball never came back while the juggling went on.
+
+    A drop the camera did not see (the ball fell behind the juggler or below
+    the picture) still shows in the pattern: every beat that ball would have
+    been thrown on after it stays empty, while the other balls' beats go on
+    being seen. Index of that throw in ``flights`` (the reading's), or None.
+    (In the sequence the drop cannot be told from a ball put away on purpose;
+    both end that ball's part in the pattern.)
+    """
+    if not r.unit or not r.beats or (r.balls or 0) < 2:
+        return None
+    p = len(r.unit)
+    idx = sorted(r.beats, key=lambda i: _t_beat(flights[i]))
+    if len({r.beats[i] for i in idx}) < 8:
+        return None
+    # on a steady clock through the reading's beats (a doubled arc or a shifted
+    # beat must not fill a beat that stayed empty)
+    t = np.array([_t_beat(flights[i]) for i in idx])
+    slope, icept = stats.siegelslopes(t, np.array([r.beats[i] for i in idx], dtype=float))[:2]
+    if slope <= 0:
+        return None
+    beat = {i: round((tb - icept) / slope) for i, tb in zip(idx, t, strict=True)}
+    seen = set(beat.values())
+    lo, hi = min(seen), max(seen)
+    rot = max(
+        range(p),
+        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in beat.items()),
+    )
+
+    def value(b: int) -> int:
+        return r.unit[(b - lo + rot) % p]
+
+    for i in idx:
+        b0 = beat[i]
+        if value(b0) <= 0:
+            continue
+        chain: list[int] = []
+        c = b0 + value(b0)
+        while c <= hi and value(c) > 0:
+            chain.append(c)
+            c += value(c)
+        if len(chain) < LOST_MIN_BEATS or seen.intersection(chain):
+            continue
+        others = [b for b in range(b0 + 1, hi + 1) if value(b) > 0 and b not in chain]
+        rate = sum(b in seen for b in others) / max(len(others), 1)
+        if rate >= 0.6 and (1 - rate) ** len(chain) * len(idx) <= LOST_CHANCE:
+            return i
+    # A drop early on: the juggling after it is the longer part, so the reading is
+    # already the pattern without that ball (3 reads 330). Its empty beats were
+    # thrown on before the drop, and the last of those throws is the lost one.
+    zeros = [b for b in range(lo, hi + 1) if value(b) == 0]
+    filled = [b for b in zeros if b in seen]
+    if len(filled) >= LOST_MIN_BEATS:
+        rate = len(filled) / sum(b <= filled[-1] for b in zeros)
+        empty = sum(b > filled[-1] for b in zeros)
+        if (
+            rate >= 0.6
+            and empty >= LOST_MIN_BEATS
+            and (1 - rate) ** empty * len(idx) <= LOST_CHANCE
+        ):
+            return max((i for i in idx if beat[i] == filled[-1]), key=lambda i: _t_beat(flights[i]))
+    return None
+
+
 def hand_level_endpoints(flights: list[Flight], q: float = 90) -> None:
     """Where each arc meets the hands' level: extrapolated throw and catch moments.
 
@@ -1301,6 +1417,7 @@ def analyse_flights(
     # end lies well above them and every arc followed into a hand looked dropped.
     level = hands_level(flights)
     if level is not None:
+        flights = split_bounces(flights, level, scale)
         for f in flights:
             below = scale.metres(f.catch_xy[1] - level, f.z_m)
             if below is not None and below > 0.45:  # the floor, not a low catch
@@ -1372,6 +1489,25 @@ def analyse_flights(
     pattern = head
     if not identities and len(pattern) >= 6:
         r = best_timing_reading(pattern, None, sep, fallback_ball_count)
+        lost = lost_ball(flights, r) if r is not None and not drops else None
+        if lost is not None:  # a drop no arc showed: the pattern is what came before
+            flights[lost].dropped = True
+            flights[lost].extra["lost"] = True
+            drops, before = [_t_beat(flights[lost])], lost
+            if before >= 12:
+                head = pattern = flights[:before]
+                r = best_timing_reading(pattern, None, sep, fallback_ball_count)
+        if len(head) == len(flights) and 6 <= before < len(flights):
+            # a drop after only a few throws: what came before it is the pattern when
+            # it reads clearly, with no fewer balls than the juggling after the drop
+            r_head = best_timing_reading(flights[:before], None, sep, fallback_ball_count)
+            if (
+                r_head is not None
+                and r_head.agree >= 0.8
+                and (r is None or (r_head.balls or 0) >= (r.balls or 0))
+            ):
+                r, head = r_head, flights[:before]
+                pattern = head
         if complete_from is not None:
             # before a ball's colour was learned its flights are missing: the pattern
             # lacks a ball there (a 633 reads 633033). A learned colour only adds
@@ -1414,15 +1550,24 @@ def analyse_flights(
     if reading is not None and reading.agree >= 0.6 and span is not None:
         # the clock counts while the pattern ran; after a drop, the flights seen
         cut = len(head) < len(flights)
-        est = pattern_throw_count(
-            pattern,
-            reading,
-            (span[0], min(drops)) if cut else span,
-            since=_t_beat(head[0]) if pattern is not head else None,
-        )
+        since = _t_beat(head[0]) if pattern is not head else None
+        until = (span[0], min(drops) - 0.5 * reading.tau) if cut else span
+        est = pattern_throw_count(pattern, reading, until, since=since)
         if est is not None:
             n_total, clock_rate = est
-            n_total += len(flights) - len(head)
+            if cut:
+                tail = flights[len(head) :]
+                n_total += len(tail)
+                # unless the juggling went on without the dropped ball: then the
+                # clock goes on too, and that ball's beats stay empty (its flights
+                # seen after the drop are most of those the clock expects, up to
+                # the end)
+                on = pattern_throw_count(pattern, reading, span, since=since, lost_at=min(drops))
+                if on is not None:
+                    expect = on[0] - est[0]
+                    ends = span[1] - _t_beat(tail[-1]) <= max(reading.unit) * reading.tau
+                    if ends and len(tail) >= 0.6 * expect:
+                        n_total = on[0]
     n_drops = sum(f.dropped for f in flights)
     n_catches = sum(1 for f in flights if not f.dropped and not f.open_end)
     tps = None
@@ -1486,7 +1631,11 @@ def analyse_flights(
 
 
 def pattern_throw_count(
-    flights: list[Flight], r: Reading, span: tuple[float, float], since: float | None = None
+    flights: list[Flight],
+    r: Reading,
+    span: tuple[float, float],
+    since: float | None = None,
+    lost_at: float | None = None,
 ) -> tuple[int, float] | None:
     """Throws made while the recording ran, and throws per second, read off a
     periodic siteswap reading.
@@ -1500,7 +1649,9 @@ def pattern_throw_count(
     throw. None when the reading has no per-beat line or too few beats, or
     neither its beats nor a steady clock at its period keep time. ``since``: the
     first throw seen at all, when the reading's flights start later (juggling
-    went on before them).
+    went on before them). ``lost_at``: the throw of a ball that was then
+    dropped; the juggling went on without it to the end of the recording, so
+    the beats its orbit would have been thrown on after it hold no throw.
     """
     if not r.unit or not r.line or not r.beats:
         return None
@@ -1554,9 +1705,19 @@ def pattern_throw_count(
     if seen_from - t0 <= longest:
         first = int(np.ceil((t0 - c0) / tau - 1e-9))
     last = hi
-    if t1 - seen_to <= longest:
+    if t1 - seen_to <= longest or lost_at is not None:
         last = int(np.floor((t1 - c0) / tau + 1e-9))
-    count = sum(1 for b in range(first, last + 1) if r.unit[(b - lo + rot) % p] != 0)
+
+    def value(b: int) -> int:
+        return r.unit[(b - lo + rot) % p]
+
+    lost: set[int] = set()
+    if lost_at is not None:
+        b = round((lost_at - c0) / tau)
+        while value(b) > 0 and b <= last:
+            b += value(b)
+            lost.add(b)
+    count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau
 
 

@@ -360,17 +360,22 @@ def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     seen = xy[:, 1] < 560  # the picture is 560 rows high
     tracks[0] = TrackSamples(tr.id, t[seen], xy[seen], np.round(t[seen] * 30).astype(int))
 
-    def analyse(height: float) -> dict:
+    def analyse(height: float) -> tuple[dict, list[Flight]]:
         scale = Scale(G_PX)
         flights = clean_flights([f for tr in tracks for f in extract_flights(tr, G_PX)], scale)
         mark_fell_out(tracks, flights, G_PX, height)
         s, _ = analyse_flights(flights, scale, duration_s=12.0)
-        return s
+        return s, flights
 
-    s = analyse(560.0)  # the picture ends 0.8 m below the hands
+    s, flights = analyse(560.0)  # the picture ends 0.8 m below the hands
     assert s["drops"] == 1
     assert s["siteswap"] == "3" and s["ball_count"] == 3
-    assert analyse(2000.0)["drops"] == 0  # a tall picture: the ball was still in view
+    assert [f.extra.get("lost") for f in flights if f.dropped] == [None]
+    # a tall picture: the ball was still in view, so it did not fall out of it;
+    # the drop is then only known because that ball's beats stay empty
+    s, flights = analyse(2000.0)
+    assert all(f.fell_out_y is None for f in flights)
+    assert s["drops"] == 1 and [f.extra.get("lost") for f in flights if f.dropped] == [True]
 
 
 def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on():
@@ -555,3 +560,72 @@ def test_one_catching_place_rules_out_a_cascade(gap_m):
     flights = [replace(f, catch_xy=(f.catch_xy[0] + half, f.catch_xy[1])) for f in flights]
     s, _ = analyse_flights(flights, scale, duration_s=12.0, span=(0.0, 12.0))
     assert (s["siteswap"], s["ball_count"]) == ("40", 2)
+
+
+def _cascade_dropped_at(t_s: float) -> tuple[list[Flight], Flight, Scale]:
+    """A 3-ball cascade whose ball thrown nearest ``t_s`` is never caught; the
+    juggler goes on with the other two (its beats stay empty)."""
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    scale = Scale(G_PX)
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
+        key=lambda f: f.t_throw,
+    )
+    lost = min(flights, key=lambda f: abs(f.t_throw - t_s))
+    kept = [f for f in flights if f.ball != lost.ball or f.t_throw <= lost.t_throw]
+    return kept, lost, scale
+
+
+def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
+    """A dropped ball bouncing off the floor makes a low arc far below the hands.
+    That arc is no throw; the drop is the arc the ball fell from, at its end."""
+    kept, lost, scale = _cascade_dropped_at(5.0)
+    x = lost.catch_xy[0]
+    t0 = lost.t_catch + 0.35  # it fell 0.8 m (160 px) past the hands, then bounced
+    bounce = Flight(
+        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
+        (x + 10, 545.0), 2000.0, 15.0,
+    )  # fmt: skip
+    s, ev = analyse_flights([*kept, bounce], scale, duration_s=12.0, span=(0.0, 12.0))
+    drops = [e for e in ev if e.type == "drop"]
+    assert len(drops) == 1 and drops[0].t_s == pytest.approx(lost.t_catch)
+    assert s["drops"] == 1 and bounce.dropped and lost.dropped
+    assert s["siteswap"] == "3" and s["ball_count"] == 3
+    assert not any(e.type == "throw" and e.t_s == bounce.t_throw for e in ev)
+    # the clock goes on after the drop with that ball's beats empty
+    assert s["throws"] == len(kept)
+
+
+@pytest.mark.parametrize("t_s", [3.0, 5.0])
+def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
+    """The ball fell behind the juggler: no arc shows the drop, but from then on
+    every beat that ball would have been thrown on stays empty. (Dropped at 3 s,
+    the 9 s after it read 330 on their own.)"""
+    kept, lost, scale = _cascade_dropped_at(t_s)
+    s, ev = analyse_flights(kept, scale, duration_s=12.0, span=(0.0, 12.0))
+    assert s["drops"] == 1 and lost.dropped
+    assert [e.t_s for e in ev if e.type == "drop"] == [pytest.approx(lost.t_catch)]
+    assert s["siteswap"] == "3" and s["ball_count"] == 3
+    assert s["throws"] == len(kept)
+
+
+def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
+    """Throws missed at random, or all balls stopping together, leave no one
+    ball's beats empty."""
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    scale = Scale(G_PX)
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
+        key=lambda f: f.t_throw,
+    )
+    rng = np.random.default_rng(3)
+    missed = [f for f in flights if rng.random() > 0.2]
+    s, _ = analyse_flights(missed, scale, duration_s=12.0, span=(0.0, 12.0))
+    assert s["drops"] == 0 and s["siteswap"] == "3"
+    stopped = [f for f in flights if f.t_throw < 7.0]
+    s, _ = analyse_flights(stopped, scale, duration_s=12.0, span=(0.0, 12.0))
+    assert s["drops"] == 0 and s["siteswap"] == "3"
