@@ -1562,7 +1562,9 @@ def analyse_flights(
                 # clock goes on too, and that ball's beats stay empty (its flights
                 # seen after the drop are most of those the clock expects, up to
                 # the end)
-                on = pattern_throw_count(pattern, reading, span, since=since, lost_at=min(drops))
+                on = pattern_throw_count(
+                    pattern, reading, span, since=since, lost_at=min(drops), after=tail
+                )
                 if on is not None:
                     expect = on[0] - est[0]
                     ends = span[1] - _t_beat(tail[-1]) <= max(reading.unit) * reading.tau
@@ -1636,6 +1638,7 @@ def pattern_throw_count(
     span: tuple[float, float],
     since: float | None = None,
     lost_at: float | None = None,
+    after: list[Flight] | None = None,
 ) -> tuple[int, float] | None:
     """Throws made while the recording ran, and throws per second, read off a
     periodic siteswap reading.
@@ -1651,7 +1654,8 @@ def pattern_throw_count(
     first throw seen at all, when the reading's flights start later (juggling
     went on before them). ``lost_at``: the throw of a ball that was then
     dropped; the juggling went on without it to the end of the recording, so
-    the beats its orbit would have been thrown on after it hold no throw.
+    the beats its orbit would have been thrown on after it hold no throw, unless
+    half of them hold one of the flights seen ``after`` the drop.
     """
     if not r.unit or not r.line or not r.beats:
         return None
@@ -1717,6 +1721,10 @@ def pattern_throw_count(
         while value(b) > 0 and b <= last:
             b += value(b)
             lost.add(b)
+        # (unless flights seen after it fill those beats: the ball was not lost)
+        later = {round((_t_beat(f) - c0) / tau) for f in after or []}
+        if later and len(lost & later) >= 0.5 * sum(b <= max(later) for b in lost):
+            lost = set()
     count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau
 

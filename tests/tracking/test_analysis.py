@@ -578,6 +578,17 @@ def _cascade_dropped_at(t_s: float) -> tuple[list[Flight], Flight, Scale]:
     return kept, lost, scale
 
 
+SPAN = (-0.1, 11.9)  # the recording: beats 0 (t = 0) to 35, none at its very edge
+
+
+def _throws_made(lost: Flight | None) -> int:
+    """Throws of the 12 s cascade at 3 beats/s (36 beats), less the lost ball's."""
+    if lost is None:
+        return 36
+    b = round(lost.t_throw * 3)
+    return 36 - len(range(b + 3, 36, 3))
+
+
 def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
     """A dropped ball bouncing off the floor makes a low arc far below the hands.
     That arc is no throw; the drop is the arc the ball fell from, at its end."""
@@ -588,14 +599,14 @@ def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
         lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
         (x + 10, 545.0), 2000.0, 15.0,
     )  # fmt: skip
-    s, ev = analyse_flights([*kept, bounce], scale, duration_s=12.0, span=(0.0, 12.0))
+    s, ev = analyse_flights([*kept, bounce], scale, duration_s=12.0, span=SPAN)
     drops = [e for e in ev if e.type == "drop"]
     assert len(drops) == 1 and drops[0].t_s == pytest.approx(lost.t_catch)
     assert s["drops"] == 1 and bounce.dropped and lost.dropped
     assert s["siteswap"] == "3" and s["ball_count"] == 3
     assert not any(e.type == "throw" and e.t_s == bounce.t_throw for e in ev)
     # the clock goes on after the drop with that ball's beats empty
-    assert s["throws"] == len(kept)
+    assert s["throws"] == _throws_made(lost)
 
 
 @pytest.mark.parametrize("t_s", [3.0, 5.0])
@@ -604,11 +615,11 @@ def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
     every beat that ball would have been thrown on stays empty. (Dropped at 3 s,
     the 9 s after it read 330 on their own.)"""
     kept, lost, scale = _cascade_dropped_at(t_s)
-    s, ev = analyse_flights(kept, scale, duration_s=12.0, span=(0.0, 12.0))
+    s, ev = analyse_flights(kept, scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1 and lost.dropped
     assert [e.t_s for e in ev if e.type == "drop"] == [pytest.approx(lost.t_catch)]
     assert s["siteswap"] == "3" and s["ball_count"] == 3
-    assert s["throws"] == len(kept)
+    assert s["throws"] == _throws_made(lost)
 
 
 def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
@@ -624,8 +635,27 @@ def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
     )
     rng = np.random.default_rng(3)
     missed = [f for f in flights if rng.random() > 0.2]
-    s, _ = analyse_flights(missed, scale, duration_s=12.0, span=(0.0, 12.0))
+    s, _ = analyse_flights(missed, scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 0 and s["siteswap"] == "3"
     stopped = [f for f in flights if f.t_throw < 7.0]
-    s, _ = analyse_flights(stopped, scale, duration_s=12.0, span=(0.0, 12.0))
+    s, _ = analyse_flights(stopped, scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 0 and s["siteswap"] == "3"
+
+
+def test_after_a_drop_whose_ball_is_still_thrown_every_throw_counts():
+    """A drop (here a bounce below a catch, e.g. a second ball off the floor) whose
+    ball goes on being thrown on its beats: the clock does not leave them empty."""
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    scale = Scale(G_PX)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale)
+    lost = min(flights, key=lambda f: abs(f.t_throw - 5.0))
+    x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
+    bounce = Flight(
+        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
+        (x + 10, 545.0), 2000.0, 15.0,
+    )  # fmt: skip
+    s, _ = analyse_flights([*flights, bounce], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1 and s["siteswap"] == "3"
+    assert s["throws"] == _throws_made(None)
