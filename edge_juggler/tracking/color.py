@@ -298,7 +298,9 @@ class ColorLearner:
         # free flight: the windows near that gravity; their blobs carry the ball colours
         balls: dict[int, dict[int, _Cand]] = {}
         for i, a, cs in wins:
-            if 0.7 * g <= a <= 1.4 * g:
+            # (a white ball's arc ends merge with the pale hands that throw and catch
+            # it, pulling them down: it curves more sharply, 633 wide s57 at 1.7 g)
+            if 0.7 * g <= a <= (WHITE_MAX_G if _greyish(cs) else 1.4) * g:
                 balls.setdefault(i, {}).update({id(c): c for c in cs})
         flying = [sorted(d.values(), key=lambda c: c.frame) for d in balls.values()]
         # a ball thrown out of the top of the picture: its way up and its way down
@@ -1192,6 +1194,8 @@ def _circular_median(h: np.ndarray) -> float:
 
 BG_ALPHA = 0.05  # running background: a frame's weight (a 20-frame memory)
 BG_WARMUP = 5  # frames averaged before the background is used
+WHITE_MAX_G = 2.0  # a white ball's arc may curve this much more than gravity
+WHITE_MAX_S = 60  # a white ball's part of a merged blob: no more saturated (skin: 85+)
 BG_CHANGE = 24.0  # a pixel this far from the background (any channel) is in front of it
 
 
@@ -1281,6 +1285,47 @@ class ColorSegmenter:
             b for b in find_blobs(sub, min_area=4) if self._fits(b, ball_area, img_area) == "ball"
         ]
 
+    def _brightest(
+        self,
+        hsv: np.ndarray,
+        mask: np.ndarray,
+        big: list[Blob],
+        ball_area: float | None,
+        img_area: int,
+    ) -> list[Blob]:
+        """White balls inside moving blobs of their range that are too big to be one.
+
+        A white ball passing a pale hand or the wall behind it merges with them
+        where both moved (423 wide colour s50 found its white ball in 9 % of its
+        frames). The ball is the whitest part, brightest and least tinted: split
+        the blob at Otsu's threshold of V - S, again within the white part while
+        that is still too big, and keep ball-sized parts that are unsaturated
+        (a moving arm's highlight is skin, S 85 or more).
+        """
+        white = cv2.subtract(hsv[:, :, 2], hsv[:, :, 1])
+        out: list[Blob] = []
+        todo = [(b, 0) for b in big]
+        while todo:
+            b, depth = todo.pop()
+            ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
+            inside = mask[ys, xs] > 0
+            vals = white[ys, xs][inside]
+            if depth >= 2 or len(vals) < 8 or int(vals.max()) - int(vals.min()) < 24:
+                continue
+            thr, _ = cv2.threshold(vals.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            sub = np.zeros_like(mask)
+            sub[ys, xs] = ((white[ys, xs] > thr) & inside).astype(np.uint8) * 255
+            for c in find_blobs(sub, min_area=4):
+                fit = self._fits(c, ball_area, img_area)
+                if fit == "big":
+                    todo.append((c, depth + 1))
+                    continue
+                cy, cx = slice(c.y, c.y + c.h), slice(c.x, c.x + c.w)
+                part = sub[cy, cx] > 0
+                if fit == "ball" and np.median(hsv[cy, cx, 1][part]) < WHITE_MAX_S:
+                    out.append(c)
+        return out
+
     def process(self, rgb: np.ndarray) -> list[Detection]:
         if not self.model.ranges:
             return []
@@ -1306,9 +1351,12 @@ class ColorSegmenter:
                 fit = self._fits(b, ball_area, img_area)
                 if fit == "ball":
                     blobs.append((b, cid))
-                elif fit == "big" and not rng.moving:
+                elif fit == "big":
                     big.append(b)
-            if big:
+            if big and rng.moving:
+                found = self._brightest(hsv, m, big, ball_area, img_area)
+                blobs += [(b, cid) for b in found]
+            elif big:
                 blobs += [(b, cid) for b in self._in_front(small, m, big, ball_area, img_area)]
         if self._bg is not None:
             if self._bg.shape[:2] != small.shape[:2]:

@@ -273,3 +273,26 @@ def test_a_ball_in_front_of_a_shirt_of_its_colour_is_found_where_it_moves():
         found += any(np.hypot(d.x - x, d.y - y) < 2 for d in dets)
         false += sum(np.hypot(d.x - x, d.y - y) >= 2 for d in dets)
     assert found >= 0.9 * 25 and false <= 2
+
+
+def test_a_white_ball_merged_with_a_pale_moving_hand_is_found_as_their_whitest_part():
+    """A white ball falls past the edge of a pale hand: both move, so where they
+    touch they are one blob of the white range far over a ball's size. The ball
+    is its whitest part (bright, untinted); a moving arm of light skin (S ~95) in
+    that range is no ball."""
+    model = ColorModel([ColorRange(0, 179, 0, 142, s_hi=110, moving=True)], ball_radius_px=6.0)
+    seg = ColorSegmenter(model)
+    found, false, touching = 0, 0, 0
+    for i in range(24):
+        img = np.full((480, 640, 3), 171, np.uint8)  # a pale grey wall
+        hx = 200 + 2 * i
+        cv2.rectangle(img, (hx, 300), (hx + 40, 330), (215, 205, 195), -1)  # the hand
+        x, y = hx + 40, 250 + 5 * i
+        cv2.circle(img, (x, y), 6, (242, 242, 248), -1)  # the ball, half over its edge
+        cv2.rectangle(img, (380 + 4 * i, 100), (440 + 4 * i, 122), (225, 170, 140), -1)  # an arm
+        dets = seg.process(img)
+        false += sum(np.hypot(d.x - x, d.y - y) >= 10 for d in dets)
+        if 300 <= y <= 330:
+            touching += 1
+            found += any(np.hypot(d.x - x, d.y - y) < 10 for d in dets)
+    assert touching == 7 and found == touching and false == 0
