@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import product
 
@@ -268,6 +268,41 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
         ):
             return max((i for i in idx if beat[i] == filled[-1]), key=lambda i: _t_beat(flights[i]))
     return None
+
+
+LATE_MIN_THROWS = 3  # a ball learned late: its beats thrown on at least this often since
+
+
+def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int, ...] | None:
+    """The unit with a ball whose colour was learned only at ``since``.
+
+    Before that its throws were not seen, so the reading over the whole clip has a
+    0 on its beats (423 reads 420); after it, flights are thrown on exactly those
+    beats. None unless some 0 of the unit was never thrown on before ``since``
+    and since then at least three times, one value mostly, and the unit so
+    filled is a valid siteswap (in its canonical rotation).
+    """
+    if not r.unit or 0 not in r.unit or not r.beats:
+        return None
+    p = len(r.unit)
+    lo = min(r.beats.values())
+    rot = max(
+        range(p),
+        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in r.beats.items()),
+    )
+    unit = list(r.unit)
+    for q, v in enumerate(r.unit):
+        on = [i for i, b in r.beats.items() if (b - lo + rot) % p == q]
+        late = [r.values.get(i) for i in on if _t_beat(flights[i]) >= since]
+        late = [x for x in late if x]
+        if v != 0 or len(late) < LATE_MIN_THROWS or any(_t_beat(flights[i]) < since for i in on):
+            continue
+        value, n = Counter(late).most_common(1)[0]
+        if n >= 0.6 * len(late):
+            unit[q] = value
+    if unit == list(r.unit) or not is_valid(unit):
+        return None
+    return canonical_throws(unit)
 
 
 def hand_level_endpoints(flights: list[Flight], q: float = 90) -> None:
@@ -1522,6 +1557,12 @@ def analyse_flights(
                     r is None or ((r_late.balls or 0) >= (r.balls or 0) and r_late.agree >= 0.8)
                 ):
                     r, pattern = r_late, late
+            # (too few flights after it to read alone, or no clear reading there:
+            # the late ball's own beats, read 0 before its colour was known, are
+            # thrown on since)
+            if r is not None and pattern is not late:
+                if unit := late_ball_unit(pattern, r, complete_from):
+                    r = replace(r, unit=unit)
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:

@@ -659,3 +659,27 @@ def test_after_a_drop_whose_ball_is_still_thrown_every_throw_counts():
     s, _ = analyse_flights([*flights, bounce], scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1 and s["siteswap"] == "3"
     assert s["throws"] == _throws_made(None)
+
+
+def test_a_ball_colour_learned_late_with_few_flights_after_fills_its_beats():
+    """423's 3s are one ball's (its 4s and 2s are the other two's). Its colour
+    learned only at 8 s of 12 leaves too few flights after to read alone; read
+    over the whole clip the 3s' beats are 0 (420, two balls). They were never
+    thrown on before 8 s and always since: the pattern is 423 with three balls."""
+    tracks = siteswap_tracks("423", noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    three = next(f.ball for f in flights if 0.35 < f.duration < 0.6)  # a 3: 1.7 beats
+    flights = [f for f in flights if f.ball != three or f.t_throw > 8.0]
+    t_last = max(float(t.t[-1]) for t in tracks)
+    kw = dict(duration_s=t_last, span=(0.0, t_last))
+    before, _ = analyse_flights([copy(f) for f in flights], scale, **kw)
+    assert before["siteswap"] != "423" and before["ball_count"] == 2
+    s, _ = analyse_flights(flights, scale, complete_from=8.0, **kw)
+    assert s["siteswap"] == "423" and s["ball_count"] == 3
+    # a 0 that stays empty after the colour came is kept (40 reads 40)
+    tracks = siteswap_tracks("40", noise_px=1.0)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    s, _ = analyse_flights(flights, scale, complete_from=8.0, **kw)
+    assert s["siteswap"] == "40"
