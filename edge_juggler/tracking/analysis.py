@@ -176,12 +176,17 @@ def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Fli
     taken: set[int] = set()
     for f in flights:
         below = scale.metres(f.apex_xy[1] - level, f.z_m)
-        # (and it starts or ends on the floor, not at a hand dipping into a catch)
+        # (it starts or ends on the floor, not at a hand dipping into a catch, and
+        # flies a while, unlike a hand's or a body's twitch down there)
         deep = scale.metres(max(f.throw_xy[1], f.catch_xy[1]) - level, f.z_m)
-        low = below is not None and below > BOUNCE_BELOW_M and deep is not None
-        # (a flight's worth of free fall, not a hand's or a body's twitch down there)
-        long = f.t_catch - f.t_throw >= BOUNCE_MIN_S
-        (bounces if low and long and deep > BOUNCE_DEEP_M else keep).append(f)
+        bounce = (
+            below is not None
+            and deep is not None
+            and below > BOUNCE_BELOW_M
+            and deep > BOUNCE_DEEP_M
+            and f.t_catch - f.t_throw >= BOUNCE_MIN_S
+        )
+        (bounces if bounce else keep).append(f)
     for b in bounces:
         b.dropped = True
         b.extra["bounce"] = True
@@ -199,6 +204,16 @@ def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Fli
         src.extra["bounced"] = True
         taken.add(id(b))
     return [f for f in flights if id(f) not in taken]
+
+
+def _rotation(r: Reading, beats: dict, lo: int) -> int:
+    """The rotation of the reading's unit that its flights' values follow, where
+    flight ``i`` is on beat ``beats[i]`` (``lo``: the first beat)."""
+    p = len(r.unit)
+    return max(
+        range(p),
+        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in beats.items()),
+    )
 
 
 LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
@@ -230,10 +245,7 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
     beat = {i: round((tb - icept) / slope) for i, tb in zip(idx, t, strict=True)}
     seen = set(beat.values())
     lo, hi = min(seen), max(seen)
-    rot = max(
-        range(p),
-        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in beat.items()),
-    )
+    rot = _rotation(r, beat, lo)
 
     def value(b: int) -> int:
         return r.unit[(b - lo + rot) % p]
@@ -286,10 +298,7 @@ def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int
         return None
     p = len(r.unit)
     lo = min(r.beats.values())
-    rot = max(
-        range(p),
-        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in r.beats.items()),
-    )
+    rot = _rotation(r, r.beats, lo)
     unit = list(r.unit)
     for q, v in enumerate(r.unit):
         on = [i for i, b in r.beats.items() if (b - lo + rot) % p == q]
