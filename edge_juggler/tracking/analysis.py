@@ -1773,7 +1773,8 @@ def pattern_throw_count(
             lost.add(b)
         # (unless flights seen after it fill those beats: the ball was not lost)
         later = {round((_t_beat(f) - c0) / tau) for f in after or []}
-        if later and len(lost & later) >= 0.5 * sum(b <= max(later) for b in lost):
+        due = sum(b <= max(later) for b in lost) if later else 0
+        if due and len(lost & later) >= 0.5 * due:
             lost = set()
     count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau
