@@ -1747,16 +1747,22 @@ def pattern_throw_count(
         )
         if best < CLOCK_COUNT_AGREE:
             return None
+    # the clock at the end of the recording: after a drop, the flights that went on
+    # followed beat by beat (the clock before the drop alone, a tempo 1 % off,
+    # drifts a beat in six seconds)
+    c_end, tau_end = c0, tau
+    later: set[int] = set()
     if lost_at is not None and after:
-        # the juggling went on after the drop on the same clock: its flights keep
-        # the clock true to the end (the one before the drop alone drifts a beat
-        # over six seconds at 1 %)
-        ta = np.array([_t_beat(f) for f in after])
-        ma = np.round((ta - c0) / tau)
-        on = np.abs(ta - (c0 + tau * ma)) <= 0.3 * tau
-        if on.sum() >= 3:
-            fit = np.polyfit(np.concatenate([m, ma[on]]), np.concatenate([t, ta[on]]), 1)
-            tau, c0 = float(fit[0]), float(fit[1])
+        tt, mm = list(t), list(m)
+        for tb in sorted(_t_beat(f) for f in after):
+            k = round((tb - c_end) / tau_end)
+            if abs(tb - (c_end + tau_end * k)) <= 0.3 * tau_end:
+                tt.append(tb)
+                mm.append(k)
+                later.add(k)
+                fit = np.polyfit(mm[-12:], tt[-12:], 1)
+                if fit[0] > 0:
+                    tau_end, c_end = float(fit[0]), float(fit[1])
     lo, hi = int(m.min()), int(m.max())
     # the rotation of the unit that the seen beats follow
     rot = max(
@@ -1770,7 +1776,7 @@ def pattern_throw_count(
         first = int(np.ceil((t0 - c0) / tau - 1e-9))
     last = hi
     if t1 - seen_to <= longest or lost_at is not None:
-        last = int(np.floor((t1 - c0) / tau + 1e-9))
+        last = int(np.floor((t1 - c_end) / tau_end + 1e-9))
 
     def value(b: int) -> int:
         return r.unit[(b - lo + rot) % p]
@@ -1782,7 +1788,6 @@ def pattern_throw_count(
             b += value(b)
             lost.add(b)
         # (unless flights seen after it fill those beats: the ball was not lost)
-        later = {round((_t_beat(f) - c0) / tau) for f in after or []}
         due = sum(b <= max(later) for b in lost) if later else 0
         if due and len(lost & later) >= 0.5 * due:
             lost = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from copy import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -683,3 +684,24 @@ def test_a_ball_colour_learned_late_with_few_flights_after_fills_its_beats():
     flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
     s, _ = analyse_flights(flights, scale, complete_from=8.0, **kw)
     assert s["siteswap"] == "40"
+
+
+@pytest.mark.parametrize("slower", [0.97, 1.03])
+def test_the_clock_after_a_drop_follows_the_juggling_that_went_on(slower):
+    """Before the drop the juggler kept a tempo 3 % off the one after it: the clock
+    of the throws before the drop, run on for nine seconds, would be most of a
+    beat out by the end; the flights after it keep it true there."""
+    kept, lost, scale = _cascade_dropped_at(3.0)
+    t_d = lost.t_throw
+
+    def before(t: float) -> float:
+        return t_d + (t - t_d) * slower
+
+    kept = [
+        copy(f) if f.t_throw >= t_d else
+        replace(f, t_throw=before(f.t_throw), t_catch=before(f.t_catch), t_apex=before(f.t_apex))
+        for f in kept
+    ]  # fmt: skip
+    s, _ = analyse_flights(kept, scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1 and s["siteswap"] == "3"
+    assert s["throws"] == _throws_made(lost)
