@@ -144,6 +144,9 @@ class _Cand:
 _DEBUG = bool(__import__("os").environ.get("EJ_DEBUG"))
 
 
+WHITE_MAX_G = 2.0  # a white ball's arc may curve this much more than gravity (see _runs)
+
+
 class ColorLearner:
     """Ball colours learned from what flies freely in the first seconds.
 
@@ -1194,7 +1197,6 @@ def _circular_median(h: np.ndarray) -> float:
 
 BG_ALPHA = 0.05  # running background: a frame's weight (a 20-frame memory)
 BG_WARMUP = 5  # frames averaged before the background is used
-WHITE_MAX_G = 2.0  # a white ball's arc may curve this much more than gravity
 WHITE_MAX_S = 60  # a white ball's part of a merged blob: no more saturated (skin: 85+)
 BG_CHANGE = 24.0  # a pixel this far from the background (any channel) is in front of it
 
@@ -1302,19 +1304,19 @@ class ColorSegmenter:
         that is still too big, and keep ball-sized parts that are unsaturated
         (a moving arm's highlight is skin, S 85 or more).
         """
-        white = cv2.subtract(hsv[:, :, 2], hsv[:, :, 1])
         out: list[Blob] = []
         todo = [(b, 0) for b in big]
         while todo:
             b, depth = todo.pop()
             ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
             inside = mask[ys, xs] > 0
-            vals = white[ys, xs][inside]
+            white = cv2.subtract(hsv[ys, xs, 2], hsv[ys, xs, 1])  # only where it is needed
+            vals = white[inside]
             if depth >= 2 or len(vals) < 8 or int(vals.max()) - int(vals.min()) < 24:
                 continue
             thr, _ = cv2.threshold(vals.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
             sub = np.zeros_like(mask)
-            sub[ys, xs] = ((white[ys, xs] > thr) & inside).astype(np.uint8) * 255
+            sub[ys, xs] = ((white > thr) & inside).astype(np.uint8) * 255
             for c in find_blobs(sub, min_area=4):
                 fit = self._fits(c, ball_area, img_area)
                 if fit == "big":
