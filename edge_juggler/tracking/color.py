@@ -1199,6 +1199,7 @@ BG_ALPHA = 0.05  # running background: a frame's weight (a 20-frame memory)
 BG_WARMUP = 5  # frames averaged before the background is used
 WHITE_MAX_S = 60  # a white ball's part of a merged blob: no more saturated (skin: 85+)
 BG_CHANGE = 24.0  # a pixel this far from the background (any channel) is in front of it
+BG_STILL = 0.25  # a ball-sized blob with fewer such pixels is the background itself
 
 
 @dataclass
@@ -1287,6 +1288,24 @@ class ColorSegmenter:
             b for b in find_blobs(sub, min_area=4) if self._fits(b, ball_area, img_area) == "ball"
         ]
 
+    def _background(self, small: np.ndarray, mask: np.ndarray, b: Blob) -> bool:
+        """A ball-sized blob that is the running background: clutter cut into pieces.
+
+        A box or poster of a ball's colour is one blob too big for a ball, until a
+        ball passes in front of it and cuts off a ball-sized piece (40 wide colour
+        s39: the green ball's apex in front of a maroon box of the magenta ball's
+        hue; its pieces, taken as balls every few frames, broke the tracks at
+        every apex and the clip read one ball). A flying ball leaves no trace in
+        the running average (see ``_in_front``), so most of a real ball's own
+        pixels differ from it; the pieces' pixels do not.
+        """
+        if self._bg is None or self._bg_n < BG_WARMUP or self._bg.shape[:2] != small.shape[:2]:
+            return False
+        ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
+        inside = mask[ys, xs] > 0  # its own pixels (what cut it off has changed)
+        d = cv2.absdiff(small[ys, xs].astype(np.float32), self._bg[ys, xs]).max(axis=2)
+        return bool(inside.any()) and float(np.mean(d[inside] > BG_CHANGE)) < BG_STILL
+
     def _brightest(
         self,
         hsv: np.ndarray,
@@ -1351,7 +1370,9 @@ class ColorSegmenter:
             big = []
             for b in find_blobs(m, min_area=4):
                 fit = self._fits(b, ball_area, img_area)
-                if fit == "ball":
+                # (moving ranges already keep only what moved: a white ball may
+                # differ little from the pale wall it crosses)
+                if fit == "ball" and (rng.moving or not self._background(small, m, b)):
                     blobs.append((b, cid))
                 elif fit == "big":
                     big.append(b)

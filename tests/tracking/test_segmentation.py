@@ -296,3 +296,29 @@ def test_a_white_ball_merged_with_a_pale_moving_hand_is_found_as_their_whitest_p
             touching += 1
             found += any(np.hypot(d.x - x, d.y - y) < 10 for d in dets)
     assert touching == 7 and found == touching and false == 0
+
+
+def test_pieces_of_a_box_of_a_balls_colour_cut_off_by_another_ball_are_no_balls():
+    """A maroon box of the magenta ball's hue is one blob too big for a ball; a
+    green ball flying in front of it cuts it into ball-sized pieces. They match
+    the recent background, so they are no balls; the magenta ball is still
+    found wherever it flies (also in front of the box)."""
+    model = ColorModel([ColorRange(150, 170, 72, 47)], ball_radius_px=9.0)
+    seg = ColorSegmenter(model)
+    rng = np.random.default_rng(5)
+    found, false, cut = 0, 0, 0
+    for i in range(40):
+        img = np.full((480, 640, 3), (150, 185, 160), np.uint8)  # a pale green wall
+        img = cv2.add(img, rng.integers(0, 6, img.shape, dtype=np.uint8))
+        cv2.rectangle(img, (300, 196), (359, 225), (90, 30, 70), -1)  # the maroon box
+        gx = 200 + 8 * i  # the green ball crosses it, over its middle
+        cv2.circle(img, (gx, 211), 10, (40, 170, 60), -1)
+        x, y = 100 + 8 * i, int(400 - 14 * i + 0.4 * i * i)  # the magenta ball's arc
+        cv2.circle(img, (x, y), 9, (200, 40, 170), -1)
+        dets = seg.process(img)
+        if i < 5:
+            continue  # the background is still being learned
+        cut += 300 + 10 <= gx <= 359 - 10  # wholly over it: a piece each side
+        found += any(np.hypot(d.x - x, d.y - y) < 3 for d in dets)
+        false += sum(np.hypot(d.x - x, d.y - y) >= 3 for d in dets)
+    assert cut >= 4 and found == 35 and false == 0
