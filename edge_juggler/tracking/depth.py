@@ -8,6 +8,7 @@ results back to full-resolution pixels.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -205,14 +206,14 @@ class DepthSegmenter:
                     continue
                 # and has a head on it (silhouette edges flicker on a wall behind),
                 # which also says where the juggler stands: a box at the juggler's
-                # depth pulls the band's median column off them
-                head = self._head(work, c[0])
-                if head is None:
-                    continue
-                at = (c[0], head[1])
-                if motion(at) >= 0.002:
-                    self._moved_to = True
-                    return at
+                # depth pulls the band's median column off them. The head that
+                # moves (4 wide depth s59: a narrow thing at the picture's edge,
+                # highest, kept the juggler unfound for 2.8 s)
+                for head in self._heads(work, c[0]):
+                    at = (c[0], head[1])
+                    if motion(at) >= 0.002:
+                        self._moved_to = True
+                        return at
         return pick
 
     def process(self, depth: np.ndarray) -> tuple[list[Detection], list[Hand], float | None]:
@@ -527,7 +528,11 @@ class DepthSegmenter:
         )
 
     def _head(self, d: np.ndarray, zb: float) -> tuple[float, float] | None:
-        """The top of the head (work row) and its column in the region, or None.
+        """The top of the head (work row) and its column in the region, or None."""
+        return next(self._heads(d, zb), None)
+
+    def _heads(self, d: np.ndarray, zb: float) -> Iterator[tuple[float, float]]:
+        """Heads (top work row, column) at depth ``zb`` mm, highest first.
 
         Per column, the first row from which the body's depth band stays filled for
         0.3 m (a ball above the head is shorter). The highest such start whose
@@ -536,7 +541,8 @@ class DepthSegmenter:
         chest's width 0.45 m below it (a slice or corner of furniture is not), is
         the head. Dark hair that reads no depth puts the top a few centimetres low.
         None when nothing qualifies or the head is cut off by the top of the
-        picture (the shoulders are unknown).
+        picture (the shoulders are unknown). Something else of a head's shape
+        at that depth may come first (see ``find_body``).
         """
         ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body (zb mm)
         # every other column is plenty (a head is > 10 work px wide at 3.5 m in WFOV),
@@ -552,7 +558,7 @@ class DepthSegmenter:
         win = cs[run:] - cs[:-run]  # filled rows in (r, r + run]
         ok = filled[1 : 1 + win.shape[0]] & (win >= int(0.85 * run))
         if not ok.any():
-            return None
+            return
         n = filled.shape[0]
         first = np.where(ok.any(axis=0), ok.argmax(axis=0) + 1, n)
         cols = np.arange(first.size)
@@ -560,7 +566,7 @@ class DepthSegmenter:
             c = int(np.argmin(first))
             top = int(first[c])
             if top >= n or top <= 1:
-                return None
+                return
             lo, hi = _run_around(first <= top + 0.06 * ppm_r, c)
             # a head is narrow, and a torso hangs below it: 0.45 m down, the band
             # spans a chest's width (a slice of a box at the body's depth does not)
@@ -571,12 +577,11 @@ class DepthSegmenter:
                 and 2.0 * (c_hi - c_lo) / ppm >= 0.25
                 and _neck_below(filled, top, (lo + hi) // 2, ppm_r)
             ):
-                return float(top * rs), float(lo + hi - 1)  # 2 * mean of the columns
-            # not a head: drop the whole top of that thing (a box's corners and
+                yield float(top * rs), float(lo + hi - 1)  # 2 * mean of the columns
+            # (not) a head: drop the whole top of that thing (a box's corners and
             # slanted edges would pass for narrow peaks one by one)
             lo, hi = _run_around(first <= top + 0.15 * ppm_r, c)
             first[(cols >= lo) & (cols < hi)] = n
-        return None
 
     @staticmethod
     def _tip(d: np.ndarray, mask: np.ndarray, b: Blob) -> tuple[float, float, float] | None:

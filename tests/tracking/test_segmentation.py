@@ -252,6 +252,25 @@ def test_depth_body_is_the_juggler_beside_a_box_of_nearly_their_depth():
     assert abs(seg.body_x * seg.step - mid_x) < 0.25 * intr.fx / hands_z  # within 25 cm
 
 
+def test_the_juggler_is_found_behind_a_box_though_something_else_there_looks_like_a_head():
+    """A box stands 0.3 m in front of the juggler; at the juggler's depth a narrow
+    thing at the picture's edge has a head's shape and is higher than the head.
+    The head that moves is the juggler's: found within half a second (it took
+    2.8 s, and a clip's first 2.6 s of throws went uncounted)."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip("4", 59, seconds=0.6, profile="azure_wfov", modality="depth")
+    seg = DepthSegmenter(frames[0].intrinsics)
+    for f in frames[:15]:
+        seg.process(f.depth)
+    intr = frames[0].intrinsics
+    hands = truth.frames[14].hands_m
+    hands_z = float(np.mean(hands[:, 2]))
+    mid_x = intr.fx * float(np.mean(hands[:, 0])) / hands_z + intr.cx
+    assert hands_z < seg.body_z / 1000.0 < hands_z + 0.5
+    assert abs(seg.body_x * seg.step - mid_x) < 0.25 * intr.fx / hands_z  # within 25 cm
+
+
 def test_a_ball_in_front_of_a_shirt_of_its_colour_is_found_where_it_moves():
     """A blue ball crosses a blue shirt that sways: colour alone merges them into
     one blob far over a ball's size; what differs from the recent background is
