@@ -802,6 +802,7 @@ DROP_PAST_HANDS_M = 0.15  # a ball last seen this far below the hands, falling o
 OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
+MIN_HAND_SHARE = 0.15  # each of two catching hands takes at least this share of catches
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
 DWELLS = np.arange(0.3, 2.65, 0.1)  # dwell guesses (beats) that set n = flight / tau + dwell
 
@@ -1103,7 +1104,11 @@ def score_reading(r: Reading, balls: int | None) -> float:
 
 
 def beat_candidates(
-    flights: list[Flight], tall: list[int], min_sep_px: float = 0.0, use_identity: bool = True
+    flights: list[Flight],
+    tall: list[int],
+    min_sep_px: float = 0.0,
+    use_identity: bool = True,
+    two_hands: bool = True,
 ) -> list[tuple[str, np.ndarray, float]]:
     """Ways to put the (time-sorted) throws on beats: (name, beats, beat period).
 
@@ -1124,7 +1129,7 @@ def beat_candidates(
     if grid is not None and grid.beats[-1] > grid.beats[0]:
         out.append(("hand-seq", grid.beats, grid.tau))
     sides = [("travel", sides_from_travel(flights, tall))]
-    pos = sides_from_position(flights, tall, min_sep_px)
+    pos = sides_from_position(flights, tall, min_sep_px) if two_hands else None
     if pos is not None:
         sides.append(("hands", pos))
     for name, side in sides:
@@ -1196,10 +1201,17 @@ def _search_readings(
 ) -> Reading | None:
     """Best-scoring reading over beat assignments x dwell guesses (``read`` builds one)."""
     best: Reading | None = None
-    pos = sides_from_position(flights, idx, min_sep_px)
     sides = catch_sides(flights, CATCH_APART_M / HAND_APART_M * min_sep_px)
+    # every catch in one hand, close to its throws: one hand does everything (40),
+    # and throw points that scatter into two groups are no two hands (40 wide
+    # colour s47: a white ball first seen well above the hand it left)
+    two_hands = sides is None or sides[0] is None or bool(sides[0].any() or sides[1].any())
+    pos = sides_from_position(flights, idx, min_sep_px) if two_hands else None
     t = np.array([_t_beat(flights[i]) for i in idx])
-    for name, m, tau in beat_candidates(flights, idx, min_sep_px, use_identity=use_identity):
+    cands = beat_candidates(
+        flights, idx, min_sep_px, use_identity=use_identity, two_hands=two_hands
+    )
+    for name, m, tau in cands:
         # beats that ignore the clock (hand order) must still roughly keep time
         late = max(0.0, beat_timing(t, np.asarray(m, dtype=float), tau) - TIMING_SLACK)
         # where the hands are visibly apart, each hand owns every other beat
@@ -1348,7 +1360,10 @@ def catch_sides(
     xb = np.array([_x_beat(f) for f in flights])
     xl = np.array([f.x_land if f.x_land is not None else f.catch_xy[0] for f in flights])
     lo, hi, sep = _two_means(xl)
-    if sep < 3.0 or hi - lo < min_sep_px:
+    # a stray catch point (a false flight's end) is no second hand: each hand
+    # catches a fair share (40 wide colour s40 split 17 catches from one)
+    right = float(np.mean(xl >= 0.5 * (lo + hi)))
+    if sep < 3.0 or hi - lo < min_sep_px or min(right, 1.0 - right) < MIN_HAND_SHARE:
         # one catching place: one hand doing everything (its throw and catch points
         # differ by its scoop, ~10-20 cm), or one hand throwing to the other (31's
         # visible 3s): tell them apart by how far the throws start from the catches

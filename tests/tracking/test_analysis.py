@@ -13,6 +13,7 @@ from edge_juggler.tracking.analysis import (
     analyse_flights,
     assign_beats,
     base_period,
+    catch_sides,
     clean_flights,
     count_from_air,
     dedupe_flights,
@@ -705,3 +706,46 @@ def test_the_clock_after_a_drop_follows_the_juggling_that_went_on(slower):
     s, _ = analyse_flights(kept, scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1 and s["siteswap"] == "3"
     assert s["throws"] == _throws_made(lost)
+
+
+def _forty() -> tuple[list[Flight], Scale]:
+    tracks = siteswap_tracks("40", noise_px=1.0)
+    g = estimate_gravity_px(tracks)
+    scale = Scale(g)
+    return clean_flights([f for t in tracks for f in extract_flights(t, g)], scale), scale
+
+
+def test_one_stray_catch_point_is_no_second_hand():
+    """One hand does everything in a 40: one false flight ending 40 cm away (one
+    catch point of 18) is no second catching hand."""
+    flights, scale = _forty()
+    f = flights[len(flights) // 2]
+    stray = replace(f, catch_xy=(f.catch_xy[0] + 0.4 * scale.px_per_m, f.catch_xy[1]))
+    sides = catch_sides(flights + [stray], 0.25 * scale.px_per_m)
+    assert sides is not None and sides[0] is not None
+    assert not sides[0].any() and not sides[1].any()
+
+
+def test_throw_points_in_two_groups_are_no_two_hands_when_one_hand_catches_all():
+    """A 40 whose one ball is found only well after it left the hand and lost just
+    past its apex (a white ball against a pale shirt): its throw points sit 12 cm
+    over the other ball's, two groups as far apart as two hands, and its arcs
+    look short. Every catch lands in the one hand, so the throws are that hand's,
+    and the pattern stays a 40."""
+    flights, scale = _forty()
+    ppm = scale.px_per_m
+    late = flights[0].ball
+    moved = []
+    for f in flights:
+        if f.ball == late:
+            x, y = f.throw_xy
+            f = replace(
+                f,
+                throw_xy=(x + 0.12 * ppm, y - 0.2 * ppm),
+                t_throw=f.t_throw + 0.12,
+                t_catch=f.t_apex + 0.08,
+                catch_xy=(f.catch_xy[0], f.apex_xy[1] + 0.03 * ppm),
+            )
+        moved.append(f)
+    s, _ = analyse_flights(moved, scale, duration_s=12.0, span=(0.0, 12.0))
+    assert (s["siteswap"], s["ball_count"]) == ("40", 2)
