@@ -297,6 +297,33 @@ def test_throw_count_clock_ignores_a_flight_on_a_wrong_beat():
     assert got is not None and got[0] == want[0], (got, want)
 
 
+def test_throw_count_clock_is_not_pushed_along_by_a_stray_flight_on_a_beat_of_its_own():
+    """A stray flight 0.05 s after a throw, put on a beat of its own, pushes every
+    later beat one along: the beats still keep time, but their period is 1/36
+    short and the clock counts a throw too many. Throws one unit apart keep the
+    period; the count is the clean reading's."""
+    from dataclasses import replace
+
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    flights, t_last = _cascade_flights()
+    n = len(flights)
+    clean = Reading((3,), 1.0, 1 / 3.0, 1.3, {i: i for i in range(n)}, {i: 3 for i in range(n)})
+    clean.line = [3] * n
+    want = pattern_throw_count(flights, clean, (0.0, t_last))
+    assert want is not None
+    k = n // 2
+    fk = flights[k]
+    stray = replace(fk, t_beat=(fk.t_beat or fk.t_throw) + 0.05)
+    with_stray = flights[: k + 1] + [stray] + flights[k + 1 :]
+    beats = {i: i for i in range(n + 1)}  # every beat after the stray one along
+    r = Reading((3,), 0.97, 1 / 3.0, 1.3, beats, {i: 3 for i in range(n + 1)})
+    r.line = [3] * (n + 1)
+    got = pattern_throw_count(with_stray, r, (0.0, t_last))
+    assert got is not None and got[0] == want[0], (got, want)
+    assert abs(got[1] - 3.0) < 0.05
+
+
 def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
     """Arcs lost among the hands end high; the few followed into a hand are no drops.
     A ball that falls 0.75 m below the hands is one."""
