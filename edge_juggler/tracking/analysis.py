@@ -88,7 +88,10 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     its end (within 20 cm, up to three frames later) was the hand around that
     ball; so was one that starts where and just after a taller flight was
     caught (the hand's dip after the catch). A ball thrown as a 2 rests over a
-    beat before and after its low arc, so it stays.
+    beat before and after its low arc, so it stays. A low arc of any length
+    that leaves with a taller flight, from its throw point (within 10 cm) at its
+    moment, is the throwing hand swinging on (645 binned depth s28: three such
+    "passes" at 5 m/s read the pattern as 96181).
     """
     if not scale.px_per_m:
         return flights
@@ -96,7 +99,16 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     out = []
     for f in flights:
         rise = scale.metres(f.rise_px, f.z_m)
-        low = rise is not None and rise < 0.15 and abs(f.catch_xy[0] - f.throw_xy[0]) < near
+        flat = rise is not None and rise < 0.15
+        low = flat and abs(f.catch_xy[0] - f.throw_xy[0]) < near
+        if flat and any(
+            o is not f
+            and o.rise_px > 2 * f.rise_px
+            and abs(o.t_throw - f.t_throw) <= SCOOP_LAND_S
+            and np.hypot(o.throw_xy[0] - f.throw_xy[0], o.throw_xy[1] - f.throw_xy[1]) < 0.5 * near
+            for o in flights
+        ):
+            continue
         if low and any(
             o is not f
             and o.rise_px > 2 * f.rise_px

@@ -520,6 +520,21 @@ def test_a_scoop_seen_only_outside_the_hand_is_no_flight():
     assert drop_scoops([caught, dip], scale) == [caught]
 
 
+def test_a_hand_swinging_on_with_its_throw_is_no_pass():
+    """At low resolution the throwing hand is taken for a ball: as the throw leaves
+    it swings on flat and fast, 50 cm in 0.1 s, which passes as a low crossing
+    pass (645 binned depth s28 read 96181). It left where and when a taller
+    flight did; a real pass from the other hand a beat later stays."""
+    scale = Scale(2000.0)  # ~204 px per metre
+    throw = _tall(1, 2.03, 2.8, (167.0, 141.0), (223.0, 157.0))
+    swing = Flight(
+        2, 0, 2, 2.03, 2.13, 2.08, (166.0, 147.0), (268.0, 147.0), (217.0, 146.0), 2000.0, 1.0
+    )
+    pass_ = replace(swing, ball=3, t_throw=2.3, t_apex=2.35, t_catch=2.4)
+    kept = drop_scoops(clean_flights([throw, swing, pass_], scale), scale)
+    assert kept == [throw, pass_]
+
+
 def test_a_ball_lifted_as_a_2_is_a_flight():
     """A 2 tossed by one hand rests over a beat before and after its low arc
     (Juggling Lab timing at 5 throws a second): no scoop rule may take it."""
