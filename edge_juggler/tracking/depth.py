@@ -288,7 +288,13 @@ class DepthSegmenter:
         z_far = hi / 1000.0
         a_lo = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[0] / z_far) ** 2 * 0.6
         a_hi = np.pi * (self.f * 0.5 * cfg.ball_diameter_m[1] / z_near) ** 2
-        for b in find_blobs(mask, min_area=max(4.0, a_lo)):
+        rim: list[Blob] = []  # pieces of a ball's rim against the void (see _rims)
+        r_max = 0.5 * self.f * cfg.ball_diameter_m[1] / z_near
+        for b in find_blobs(mask, min_area=4.0):
+            if b.area < a_lo:
+                if max(b.w, b.h) <= r_max:
+                    rim.append(b)
+                continue
             crop = mask[b.y : b.y + b.h, b.x : b.x + b.w] > 0
             zz = far[b.y : b.y + b.h, b.x : b.x + b.w][crop]
             if zz.size == 0:
@@ -312,6 +318,8 @@ class DepthSegmenter:
                     )
                 )
             else:
+                if max(b.w, b.h) <= r_max and b.area < 0.5 * np.pi * r_exp * r_exp:
+                    rim.append(b)  # too small alone: maybe a piece of a rim
                 # a ball touching a thin body part (arm, head, hand) joins its blob
                 if lateral <= cfg.max_lateral_m + 0.3:
                     joined.append(b)
@@ -333,10 +341,82 @@ class DepthSegmenter:
             dets.extend(
                 self._holes(d[box], far[box], dets, bx - c0 - gx, c0 + gx, gy, lo, hi, a_lo, a_hi)
             )
+        if len(rim) >= 2:
+            dets.extend(self._rims(d, far, rim, dets, bx, c0, z_back))
         dets = self._join_pieces(dets)
         hands = self._hands(far, mask, [b for _, b in sorted(arms, key=lambda a: -a[0])], dets, c0)
         self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m
+
+    def _rims(
+        self,
+        d: np.ndarray,
+        far: np.ndarray,
+        pieces: list[Blob],
+        found: list[Detection],
+        bx: float,
+        c0: int,
+        z_back: float,
+    ) -> list[Detection]:
+        """Balls seen only as a sparse ring of rim pixels against the void.
+
+        An IR-dark ball with nothing in range behind it (above the head, in a wide
+        view) reads depth only at a few scattered rim pixels: pieces each far under
+        a ball's area, which no blob test passes (423 and 55550 wide depth s26, s52:
+        a ball 90 % dark found in 56 % of its flight). Pieces mostly surrounded by
+        no reading, at one depth, within a ball's diameter of each other and
+        covering a third of its area or more, are one ball, at the centre of
+        their extent.
+        """
+        cfg = self.cfg
+        st = self.step
+        cand = []
+        for b in pieces:
+            y0, y1 = max(0, b.y - 2), b.y + b.h + 2
+            x0, x1 = max(0, b.x - 2), b.x + b.w + 2
+            if np.count_nonzero(d[y0:y1, x0:x1] == 0) < 0.4 * (y1 - y0) * (x1 - x0):
+                continue  # not against the void: an edge's flying pixels
+            z = float(np.min(far[b.y : b.y + b.h, b.x : b.x + b.w])) / 1000.0
+            if z <= z_back:
+                cand.append((b, z))
+        out: list[Detection] = []
+        used: set[int] = set()
+        for i, (b, z) in enumerate(sorted(cand, key=lambda c: -c[0].area)):
+            if i in used:
+                continue
+            dia = self.f * cfg.ball_diameter_m[1] / z
+            group = [
+                j
+                for j, (o, zo) in enumerate(sorted(cand, key=lambda c: -c[0].area))
+                if j not in used and abs(zo - z) < 0.1 and np.hypot(o.cx - b.cx, o.cy - b.cy) <= dia
+            ]
+            blobs = [sorted(cand, key=lambda c: -c[0].area)[j][0] for j in group]
+            x_lo = min(o.x for o in blobs)
+            x_hi = max(o.x + o.w for o in blobs)
+            y_lo = min(o.y for o in blobs)
+            y_hi = max(o.y + o.h for o in blobs)
+            w, h = x_hi - x_lo, y_hi - y_lo
+            r_exp = 0.5 * self.f * cfg.typical_ball_m / z
+            area = sum(o.area for o in blobs)
+            if len(blobs) < 2 or max(w, h) > dia or area < 0.33 * np.pi * r_exp * r_exp:
+                continue
+            x, y = 0.5 * (x_lo + x_hi) + c0, 0.5 * (y_lo + y_hi)
+            lateral = abs(x - bx) * z / self.f
+            if lateral > cfg.max_lateral_m or any(
+                np.hypot(q.x - x * st, q.y - y * st) < r_exp * st for q in found
+            ):
+                continue
+            used.update(group)
+            out.append(
+                Detection(
+                    x=x * st,
+                    y=y * st,
+                    radius_px=0.25 * (w + h) * st,
+                    z_m=z + 0.5 * cfg.typical_ball_m,
+                    area_px=float(np.pi * (0.25 * (w + h)) ** 2) * st**2,
+                )
+            )
+        return out
 
     def _join_pieces(self, dets: list[Detection]) -> list[Detection]:
         """One detection per ball for balls that read as a few rim pieces.
