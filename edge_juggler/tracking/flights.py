@@ -438,10 +438,35 @@ def extract_flights(
                     f = fk
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
+        if seed is not None and not _halves_agree(tr, f, i):
+            continue  # two balls' halves: left for stitch_hidden_apexes
         covered[f.i0 : f.i1 + 1] = True
         flights.append(f)
     flights.sort(key=lambda f: f.t_throw)
     return flights
+
+
+HALVES_APEX_DT_S = 0.12  # the two halves of one flight put its apex this close in time
+
+
+def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
+    """Whether an arc across a hidden apex (a gap after sample i) is one ball's.
+
+    A track may go on with another ball where one left the top of the picture
+    and another came down a few frames later (5 Kinect v1 s77: a ball's rise and
+    the next ball's fall, 0.27 s apart, fitted one arc 80 px too low, and their
+    own other halves went unpaired). Each half alone, at the arc's gravity,
+    says when its apex was; one flight's halves agree (as in
+    ``stitch_hidden_apexes``). A half of one sample always passes.
+    """
+    if not f.i0 + 1 <= i < f.i1 - 1:
+        return True
+    apex = []
+    for lo, hi in ((f.i0, i), (i + 1, f.i1)):
+        s_ = tr.t[lo : hi + 1] - tr.t[i]
+        b = np.polyfit(s_, tr.xy[lo : hi + 1, 1] - 0.5 * f.accel_px * s_ * s_, 1)[0]
+        apex.append(-b / f.accel_px)
+    return abs(apex[0] - apex[1]) <= HALVES_APEX_DT_S
 
 
 def _arc(
