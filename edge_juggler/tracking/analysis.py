@@ -1127,7 +1127,8 @@ def beat_candidates(
 
     A steady clock at the base period and its halves and thirds (a hand that
     throws every other beat, unseen passes); and the hand sequence, with hands
-    told apart by where throws start or by which way crossing throws fly.
+    told apart by where throws start (not when ``two_hands`` is False: one hand
+    catches everything) or by which way crossing throws fly.
     """
     t = np.array([_t_beat(flights[i]) for i in tall])
     out = []
