@@ -1280,9 +1280,7 @@ class ColorSegmenter:
         sub = np.zeros_like(mask)
         for b in big:
             ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
-            d = cv2.absdiff(small[ys, xs].astype(np.float32), self._bg[ys, xs])
-            fg = cv2.compare(d.max(axis=2), BG_CHANGE, cv2.CMP_GT)
-            sub[ys, xs] = cv2.bitwise_and(mask[ys, xs], fg)
+            sub[ys, xs] = cv2.bitwise_and(mask[ys, xs], self._changed(small, b))
         sub = cv2.morphologyEx(sub, cv2.MORPH_OPEN, self._k3)
         return [
             b for b in find_blobs(sub, min_area=4) if self._fits(b, ball_area, img_area) == "ball"
@@ -1301,10 +1299,16 @@ class ColorSegmenter:
         """
         if self._bg is None or self._bg_n < BG_WARMUP or self._bg.shape[:2] != small.shape[:2]:
             return False
+        # its own pixels only: what cut it off has changed
+        inside = mask[b.y : b.y + b.h, b.x : b.x + b.w] > 0
+        changed = self._changed(small, b)[inside] > 0
+        return bool(inside.any()) and float(np.mean(changed)) < BG_STILL
+
+    def _changed(self, small: np.ndarray, b: Blob) -> np.ndarray:
+        """255 where a pixel of blob ``b``'s box is far from the running background."""
         ys, xs = slice(b.y, b.y + b.h), slice(b.x, b.x + b.w)
-        inside = mask[ys, xs] > 0  # its own pixels (what cut it off has changed)
-        d = cv2.absdiff(small[ys, xs].astype(np.float32), self._bg[ys, xs]).max(axis=2)
-        return bool(inside.any()) and float(np.mean(d[inside] > BG_CHANGE)) < BG_STILL
+        d = cv2.absdiff(small[ys, xs].astype(np.float32), self._bg[ys, xs])
+        return cv2.compare(d.max(axis=2), BG_CHANGE, cv2.CMP_GT)
 
     def _brightest(
         self,
