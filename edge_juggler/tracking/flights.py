@@ -23,6 +23,7 @@ from edge_juggler.tracking.association import BALL_RADIUS_M, log_mode
 G = 9.81  # m/s^2
 NOISE_TOL = 3.0  # an arc's tolerance: at least this many times its track's scatter
 NOISE_RISE = 4.0  # and an arc grown with that tolerance rises this many tolerances
+HALVES_APEX_DT_S = 0.12  # the two halves of one flight put its apex this close in time
 
 
 @dataclass
@@ -446,9 +447,6 @@ def extract_flights(
     return flights
 
 
-HALVES_APEX_DT_S = 0.12  # the two halves of one flight put its apex this close in time
-
-
 def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
     """Whether an arc across a hidden apex (a gap after sample i) is one ball's.
 
@@ -604,7 +602,7 @@ def stitch_hidden_apexes(
     min_tol_px: float = 1.5,
     max_gap_s: float = 0.25,
     max_hidden_s: float = 1.6,
-    apex_dt_s: float = 0.12,
+    apex_dt_s: float = HALVES_APEX_DT_S,
     min_rise_m: float = 0.15,
     t_end: float | None = None,
 ) -> list[Flight]:
