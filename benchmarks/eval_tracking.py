@@ -15,6 +15,14 @@ counted or not (``throws_within_2pct_strict`` leaves that allowance out).
     python benchmarks/eval_tracking.py --quick    # a few clips
     python benchmarks/eval_tracking.py --drops 8  # and 8 cascades with a drop
 Writes benchmarks/results/tracking_eval.json.
+
+While tuning (tuning seeds only; the test seeds stay unseen):
+
+    python benchmarks/eval_tracking.py --grid 0-4 --jobs 2 --out /tmp/a.json
+        # every pattern on every profile of both modalities, seeds 0-4 (525 clips)
+    python benchmarks/eval_tracking.py --clip 40:21:color:azure_wfov --clip 31:5:depth:azure_wfov
+    python benchmarks/eval_tracking.py --grid 0-4 --jobs 2 --out /tmp/b.json --compare /tmp/a.json
+        # and list the clips whose result changed
 """
 
 from __future__ import annotations
@@ -176,6 +184,67 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
+def clip_ok(r: dict) -> bool:
+    """Ball count, siteswap and throw count (within the recording's range) all right."""
+    return (
+        r["balls"] == r["true_balls"]
+        and r["siteswap"] == r["true_siteswap"]
+        and throw_error(r) <= 0.02 * r["true_throws"]
+    )
+
+
+def grid(seeds: range) -> list[tuple[str, int, str, str]]:
+    """Every pattern (and the drop clip) on every profile of both modalities, per seed."""
+    return [
+        (p, seed, modality, prof)
+        for p in PATTERNS + EXTRA_COUNTS + [DROP_CLIP]
+        for modality, profiles in (("depth", DEPTH_PROFILES), ("color", COLOR_PROFILES))
+        for prof in profiles
+        for seed in seeds
+    ]
+
+
+def parse_clip(spec: str) -> tuple[str, int, str, str]:
+    """``PATTERN:SEED:MODALITY:PROFILE`` -> a job."""
+    try:
+        pattern, seed, modality, profile = spec.split(":")
+        return pattern, int(seed), modality, profile
+    except ValueError:
+        raise SystemExit(f"--clip wants PATTERN:SEED:MODALITY:PROFILE, got {spec!r}") from None
+
+
+def compare(old: list[dict], new: list[dict]) -> list[str]:
+    """Lines for the clips whose result differs between two runs."""
+    key = lambda r: (r["pattern"], r["seed"], r["modality"], r["profile"])  # noqa: E731
+    before = {key(r): r for r in old}
+    lines = []
+    for r in new:
+        o = before.get(key(r))
+        if o is None or (
+            o["balls"],
+            o["throws"],
+            o["siteswap"],
+            o["drops_found"],
+            o["false_drops"],
+        ) == (r["balls"], r["throws"], r["siteswap"], r["drops_found"], r["false_drops"]):
+            continue
+        mark = {(True, False): "FIXED", (False, True): "BROKEN"}.get(
+            (clip_ok(r), clip_ok(o)), "moved"
+        )
+        lines.append(
+            f"{mark:6} {r['pattern']:>6} s{r['seed']} {r['modality']} {r['profile']}: balls "
+            f"{o['balls']}->{r['balls']}/{r['true_balls']} throws {o['throws']}->{r['throws']}"
+            f"/{r['true_throws_range']} ss {o['siteswap']}->{r['siteswap']}/{r['true_siteswap']}"
+            f" drops {o['drops_found']}->{r['drops_found']}/{r['true_drops']}"
+            f" false {o['false_drops']}->{r['false_drops']}"
+        )
+    return lines
+
+
+def _run_job(job: tuple[str, int, str, str], seconds: float) -> dict:
+    return evaluate_clip(*job, seconds=seconds)
+
+
 def plan(
     quick: bool,
     seeds_per: int,
@@ -221,17 +290,38 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--drops", type=int, default=0, help="also this many clips with a drop (drop recall)"
     )
+    ap.add_argument(
+        "--grid", metavar="A-B", help="tuning grid: every pattern and profile, seeds A to B"
+    )
+    ap.add_argument(
+        "--clip", action="append", default=[], metavar="P:SEED:MOD:PROFILE", help="one clip"
+    )
+    ap.add_argument("--jobs", type=int, default=1, help="clips tracked in parallel")
+    ap.add_argument("--compare", metavar="OLD.json", help="list clips that changed from OLD")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "tracking_eval.json"))
     args = ap.parse_args(argv)
     from tqdm import tqdm
 
     rows = []
     base = 0 if args.tuning else TEST_SEED_BASE
-    for job in tqdm(
-        plan(args.quick, args.seeds, base, args.modality, args.drops), desc="clips", file=sys.stderr
-    ):
-        rows.append(evaluate_clip(*job, seconds=args.seconds))
-        r = rows[-1]
+    if args.grid or args.clip:
+        jobs = [parse_clip(c) for c in args.clip]
+        if args.grid:
+            a, _, b = args.grid.partition("-")
+            jobs += grid(range(int(a), int(b or a) + 1))
+        jobs = [j for j in jobs if args.modality is None or j[2] == args.modality]
+    else:
+        jobs = plan(args.quick, args.seeds, base, args.modality, args.drops)
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        pool = ProcessPoolExecutor(args.jobs)
+        results = pool.map(partial(_run_job, seconds=args.seconds), jobs, chunksize=1)
+    else:
+        results = (evaluate_clip(*job, seconds=args.seconds) for job in jobs)
+    for r in tqdm(results, total=len(jobs), desc="clips", file=sys.stderr):
+        rows.append(r)
         flag = (
             "" if r["siteswap"] == r["true_siteswap"] and r["balls"] == r["true_balls"] else " <-"
         )
@@ -255,6 +345,15 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {k:18} {v}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
+    if args.compare:
+        old = json.loads(Path(args.compare).read_text())["rows"]
+        changed = compare(old, rows)
+        ok_old = sum(map(clip_ok, old))
+        print(
+            f"all right: {ok_old}/{len(old)} -> {sum(map(clip_ok, rows))}/{len(rows)}; "
+            f"{len(changed)} clips changed"
+        )
+        print("\n".join(changed))
     return result
 
 
