@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from edge_juggler.frames import Frame
+import numpy as np
+import pytest
+
+from edge_juggler.frames import Frame, Intrinsics
+from edge_juggler.tracking.depth import DepthSegmenter
+from edge_juggler.tracking.flights import TrackSamples
 from edge_juggler.tracking.tracker import Tracker, TrackerConfig
 from edge_juggler.tracking.types import Event
 from tests.tracking.helpers import assert_thread_ended
@@ -68,3 +73,22 @@ def test_the_live_worker_ends_at_the_end_of_the_clip():
     tr.finish()
     assert tr._live_worker is None
     assert_thread_ended("live")
+
+
+def test_measured_depth_sets_the_image_gravity_not_the_arcs():
+    """With depth, 9.81 m/s^2 at the balls' distance; arcs that curve harder (a
+    track joining two balls over a hidden apex) do not move it."""
+    intr = Intrinsics(504.0, 504.0, 320.0, 288.0, 640, 576)
+    tr = Tracker(intr, "depth")
+    tr.depth_seg = DepthSegmenter(intr)
+    g_depth = 9.81 * 504.0 / 1.5
+    tracks = []
+    for k in range(4):
+        t = np.arange(0.0, 0.8, 1 / 30) + 2.0 * k
+        s = t - t[0]
+        y = 400.0 - 0.4 * 1.2 * g_depth * s + 0.5 * 1.2 * g_depth * s * s
+        xy = np.stack([np.full_like(t, 300.0 + 10 * k), y], axis=1)
+        tracks.append(
+            TrackSamples(k + 1, t, xy, np.round(t * 30).astype(int), np.full(len(t), 1.5))
+        )
+    assert tr._scale(tracks, None).g_px == pytest.approx(g_depth)
