@@ -294,6 +294,7 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
     return None
 
 
+LATE_MIN_AGREE = 0.9  # a reading after a late colour must be this clear to replace one as clear
 LATE_MIN_THROWS = 3  # a ball learned late: its beats thrown on at least this often since
 
 
@@ -1590,9 +1591,15 @@ def analyse_flights(
             if 12 <= len(late) < len(head):
                 r_late = best_timing_reading(late, None, sep, fallback_ball_count)
                 # (and it must be a clear reading itself: fewer flights fit looser
-                # ones, 423 s85 read 53 with 4 balls at agreement 0.62)
+                # ones, 423 s85 read 53 with 4 balls at agreement 0.62; and no less
+                # clear than a clear whole: a stray colour learned at 5.5 s in 55550
+                # webcam s1 left 13 flights, which read 5 at 0.85 against 55550 at 0.96)
                 if r_late is not None and (
-                    r is None or ((r_late.balls or 0) >= (r.balls or 0) and r_late.agree >= 0.8)
+                    r is None
+                    or (
+                        (r_late.balls or 0) >= (r.balls or 0)
+                        and r_late.agree >= max(0.8, min(r.agree, LATE_MIN_AGREE))
+                    )
                 ):
                     r, pattern = r_late, late
             # (too few flights after it to read alone, or no clear reading there:
