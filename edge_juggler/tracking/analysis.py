@@ -294,22 +294,7 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
     return None
 
 
-LATE_RATE_SHARE = 0.25  # of the rise in throws seen that a ball learned late should bring
 LATE_MIN_THROWS = 3  # a ball learned late: its beats thrown on at least this often since
-
-
-def _more_throws_since(
-    flights: list[Flight], since: float, balls: int | None, balls_late: int | None
-) -> bool:
-    """Whether throws are seen more often from ``since`` on, as a ball added then
-    would make them: by ``LATE_RATE_SHARE`` of the rise from ``balls`` to ``balls_late``."""
-    t = np.array([_t_beat(f) for f in flights])
-    t0, t1 = float(t.min()), float(t.max())
-    if not (balls and balls_late) or since - t0 < 1.0 or t1 - since < 1.0:
-        return True  # too little on one side to tell
-    before = np.sum(t < since) / (since - t0)
-    after = np.sum(t >= since) / (t1 - since)
-    return bool(after >= before * (1.0 + LATE_RATE_SHARE * (balls_late - balls) / balls_late))
 
 
 def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int, ...] | None:
@@ -1605,20 +1590,9 @@ def analyse_flights(
             if 12 <= len(late) < len(head):
                 r_late = best_timing_reading(late, None, sep, fallback_ball_count)
                 # (and it must be a clear reading itself: fewer flights fit looser
-                # ones, 423 s85 read 53 with 4 balls at agreement 0.62; and a ball it
-                # adds must show as more throws seen since: a stray colour learned at
-                # 5.5 s in 55550 webcam s1 left 13 flights that read 5, its 0s taken
-                # for unseen throws, at the same 3.4 throws/s as before)
+                # ones, 423 s85 read 53 with 4 balls at agreement 0.62)
                 if r_late is not None and (
-                    r is None
-                    or (
-                        (r_late.balls or 0) >= (r.balls or 0)
-                        and r_late.agree >= 0.8
-                        and (
-                            (r_late.balls or 0) == (r.balls or 0)
-                            or _more_throws_since(head, complete_from, r.balls, r_late.balls)
-                        )
-                    )
+                    r is None or ((r_late.balls or 0) >= (r.balls or 0) and r_late.agree >= 0.8)
                 ):
                     r, pattern = r_late, late
             # (too few flights after it to read alone, or no clear reading there:
