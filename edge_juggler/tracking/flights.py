@@ -175,9 +175,9 @@ def estimate_gravity_px(
     carried up and down also curves, but only a free flight curves over a long
     way and fits a parabola to a pixel or so. Apexes out
     of sight (a gap at the top of a rising-then-falling track) count with the
-    arc on both sides. ``prior`` (the ball's size in pixels) bounds the
-    answer to ``prior_factor`` either way. (With depth the tracker takes
-    gravity from the measured distance and does not call this.)
+    arc on both sides. ``prior`` (from depth or the ball's size) bounds the
+    answer to ``prior_factor`` (three for a size-based guess; depth measures
+    the distance, so it bounds much tighter).
     """
     accs, travels, fits = [], [], []
     for tr in tracks:

@@ -59,6 +59,8 @@ from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 MODALITIES = ("depth", "color", "rgbd", "tracks", "points")
 # samples per flank stretch for image gravity when 7-sample stretches find none
 WINDOW_SHORT = 5
+# with depth, image arcs may move the measured gravity this much either way (see _scale)
+DEPTH_G_REFINE = 1.1
 
 
 @dataclass
@@ -429,18 +431,22 @@ class Tracker:
         """Image gravity (px/s^2) and the depth camera's fy.
 
         With depth the balls' distance is measured, so gravity in the image is
-        9.81 m/s^2 * fy / z of the balls themselves, and arcs fitted in the image
-        do not overrule it. (They used to refine it within 25 %: a track that goes
-        on with the next ball where one left the top fits one arc too tight over
-        the gap, 71 nfov depth s3 took 1.2 g from such arcs, joined no 7's halves
-        and read no ball; on 320 depth tuning clips measured gravity alone got
-        312 right against 309.) Without depth the prior is the ball's size and
-        only bounds the estimate.
+        9.81 m/s^2 * fy / z of the balls themselves; arcs fitted in the image
+        refine it by at most ``DEPTH_G_REFINE`` either way. (They were allowed 25 %:
+        a track that goes on with the next ball where one left the top fits one
+        arc too tight over the gap, 71 nfov depth s3 took 1.2 g from such arcs,
+        joined no 7's halves and read no ball. Without refining at all, clips
+        whose arcs said 3-7 % less, the ball's front surface and its way in
+        depth, lost throws.) Without depth the prior is the ball's size and only
+        bounds the estimate.
         """
         fy = self._fy()
         g_depth = self._depth_gravity(tracks) if fy else None
         if g_depth is not None:
-            return Scale(g_depth, fy)
+            g = estimate_gravity_px(tracks, prior=g_depth, prior_factor=DEPTH_G_REFINE)
+            if g is None:
+                g = window_gravity(tracks, prior=g_depth, factor=DEPTH_G_REFINE)
+            return Scale(g if g is not None else g_depth, fy)
         g = estimate_gravity_px(tracks, prior=prior)
         if g is None:  # no apex in the picture: the curvature of the arcs' flanks
             g = window_gravity(tracks, prior=prior)
