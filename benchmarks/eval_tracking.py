@@ -19,7 +19,7 @@ Writes benchmarks/results/tracking_eval.json.
 While tuning (tuning seeds only; the test seeds stay unseen):
 
     python benchmarks/eval_tracking.py --grid 0-4 --jobs 2 --out /tmp/a.json
-        # every pattern on every profile of both modalities, seeds 0-4 (525 clips)
+        # every pattern and the drop clip on every profile, seeds 0-4 (560 clips)
     python benchmarks/eval_tracking.py --clip 40:21:color:azure_wfov --clip 31:5:depth:azure_wfov
     python benchmarks/eval_tracking.py --grid 0-4 --jobs 2 --out /tmp/b.json --compare /tmp/a.json
         # and list the clips whose result changed
@@ -312,6 +312,7 @@ def main(argv: list[str] | None = None) -> dict:
         jobs = [j for j in jobs if args.modality is None or j[2] == args.modality]
     else:
         jobs = plan(args.quick, args.seeds, base, args.modality, args.drops)
+    pool = None
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
@@ -331,6 +332,8 @@ def main(argv: list[str] | None = None) -> dict:
             f"{r['siteswap']}/{r['true_siteswap']}{flag}",
             file=sys.stderr,
         )
+    if pool is not None:
+        pool.shutdown()
     summary = summarise(rows)
     result = {
         "tuning_seeds": [TUNING_SEEDS.start, TUNING_SEEDS.stop - 1],
