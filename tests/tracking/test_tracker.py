@@ -91,8 +91,8 @@ def _arcs(acc: float) -> list[TrackSamples]:
 
 def test_measured_depth_bounds_the_image_gravity_tightly():
     """With depth, 9.81 m/s^2 at the balls' distance; arcs refine it a little (the
-    ball's front surface, its way in depth) but arcs that curve 20 % harder (a
-    track joining two balls over a hidden apex) do not move it."""
+    ball's front surface, its way in depth) but arcs that curve 20 % harder (high
+    throws close to the camera, 71 nfov depth s3) do not move it."""
     intr = Intrinsics(504.0, 504.0, 320.0, 288.0, 640, 576)
     tr = Tracker(intr, "depth")
     tr.depth_seg = DepthSegmenter(intr)
