@@ -23,6 +23,8 @@ from edge_juggler.tracking.association import BALL_RADIUS_M, log_mode
 G = 9.81  # m/s^2
 NOISE_TOL = 3.0  # an arc's tolerance: at least this many times its track's scatter
 NOISE_RISE = 4.0  # and an arc grown with that tolerance rises this many tolerances
+X_ACC_MAX = 0.15  # sideways acceleration an arc may fit, of gravity (a camera rolled ~9 deg)
+METRIC_GAIN = 4  # samples an arc at the reference depth must add to replace the image's
 HALVES_APEX_DT_S = 0.12  # the two halves of one flight put its apex this close in time
 
 
@@ -265,6 +267,7 @@ def _grow(
     max_gap_s: float,
     seed: tuple[int, int] | None = None,
     skip: bool = False,
+    bend_x: bool = False,
 ) -> tuple[int, int, tuple[float, float], float] | None:
     """Grow a parabola from apex sample i, one sample at a time.
 
@@ -273,7 +276,13 @@ def _grow(
     that does not is passed over when the one after it does (scattered tracks).
     The acceleration starts at the image gravity and is re-fitted (within
     -25 %/+33 %) once the arc is long enough: depth and lens make each arc's
-    pixel gravity a little different.
+    pixel gravity a little different. With ``bend_x`` (samples at one reference
+    depth, where perspective no longer bends x), x may accelerate too, within
+    ``X_ACC_MAX`` of gravity: a camera rolled a little, or yawed while pitched,
+    sees gravity pull sideways (71 wfov s3: a 7's x strayed 9 px from a line at
+    its ends, which cut 0.2 s off each). Not in the picture itself: there a ball
+    coming towards the camera bends x as well, and the bend let arcs start in
+    the throwing hand (a real 633 then read 90551).
     """
     t = tr.t.tolist()
     y = tr.xy[:, 1].tolist()
@@ -289,11 +298,17 @@ def _grow(
             ln.add(s_, y[k] - 0.5 * a * s_ * s_)
         return ln
 
+    def build_x(lo: int, hi: int, ax: float) -> _Line:
+        ln = _Line()
+        for k in range(lo, hi + 1):
+            s_ = t[k] - t0
+            ln.add(s_, x[k] - 0.5 * ax * s_ * s_)
+        return ln
+
     lo, hi = seed if seed is not None else (max(0, i - 1), min(n - 1, i + 1))
     ly = build(lo, hi, acc)
-    lx = _Line()
-    for k in range(lo, hi + 1):
-        lx.add(t[k] - t0, x[k])
+    ax = 0.0
+    lx = build_x(lo, hi, ax)
     b, c = ly.coef()
     for k in range(lo, hi + 1):
         s_ = t[k] - t0
@@ -304,7 +319,8 @@ def _grow(
         """Whether sample k lies on the current fit (and its s, y less gravity)."""
         s_ = t[k] - t0
         r = y[k] - 0.5 * acc * s_ * s_
-        return abs(r - ly.predict(s_)) <= tol and abs(x[k] - lx.predict(s_)) <= 1.5 * tol, s_, r
+        rx = x[k] - 0.5 * ax * s_ * s_
+        return abs(r - ly.predict(s_)) <= tol and abs(rx - lx.predict(s_)) <= 1.5 * tol, s_, r
 
     grow_lo = grow_hi = True
     added = 0
@@ -327,7 +343,7 @@ def _grow(
                 k = k2 if fits else k
             if fits:
                 ly.add(s_, r)
-                lx.add(s_, x[k])
+                lx.add(s_, x[k] - 0.5 * ax * s_ * s_)
                 if side == 0:
                     lo = k
                 else:
@@ -338,6 +354,10 @@ def _grow(
                     qa = float(np.polyfit(ss, np.asarray(y[lo : hi + 1]), 2)[0]) * 2
                     acc = min(max(qa, 0.75 * g0), 1.33 * g0)
                     ly = build(lo, hi, acc)
+                    if bend_x:
+                        qx = float(np.polyfit(ss, np.asarray(x[lo : hi + 1]), 2)[0]) * 2
+                        ax = min(max(qx, -X_ACC_MAX * g0), X_ACC_MAX * g0)
+                        lx = build_x(lo, hi, ax)
             elif side == 0:
                 grow_lo = False
             else:
@@ -390,10 +410,16 @@ def extract_flights(
     min_duration_s: float = 0.06,
     min_rise_m: float = 0.01,
     t_end: float | None = None,
+    ref: tuple[TrackSamples, float, tuple[float, float]] | None = None,
 ) -> list[Flight]:
     """All flights of one track, given the image gravity ``g_px`` (px/s^2).
 
     ``t_end``: when the recording stopped; a track ending earlier ended in a hand.
+    ``ref``: the same track at one reference depth (``at_reference_depth``), that
+    depth and the principal point. A ball that flies towards or away from the
+    camera draws no parabola in the picture, and its arc breaks off before its
+    ends (a 7 close to a narrow depth camera moves 14 cm in depth); where the
+    arc at the reference depth is clearly longer, it is taken.
     """
     if len(tr) < 3:
         return []
@@ -437,6 +463,12 @@ def extract_flights(
                     and (f is None or fk.i1 - fk.i0 >= 1.5 * (f.i1 - f.i0))
                 ):
                     f = fk
+        if ref is not None:
+            fr = _metric_variant(
+                tr, ref, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end
+            )
+            if fr is not None and (f is None or fr.i1 - fr.i0 >= f.i1 - f.i0 + METRIC_GAIN):
+                f = fr
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
         if seed is not None and not _halves_agree(tr, f, i):
@@ -445,6 +477,40 @@ def extract_flights(
         flights.append(f)
     flights.sort(key=lambda f: f.t_throw)
     return flights
+
+
+def _metric_variant(
+    tr: TrackSamples,
+    ref: tuple[TrackSamples, float, tuple[float, float]],
+    i: int,
+    seed: tuple[int, int] | None,
+    g_px: float,
+    tol: float,
+    max_gap_s: float,
+    min_duration_s: float,
+    min_rise_px: float,
+    t_end: float | None,
+) -> Flight | None:
+    """The arc around apex sample i grown at the reference depth, as an image flight.
+
+    Its samples are the track's own (the same indices); only the apex moves back
+    from the reference depth to the ball's depth there.
+    """
+    rtr, z_ref, centre = ref
+    if rtr.z is None or len(rtr) != len(tr):
+        return None
+    f = _arc(rtr, i, seed, g_px, tol, max_gap_s, min_duration_s, min_rise_px, t_end, bend_x=True)
+    if f is None or f.i1 - f.i0 < 7:
+        return None
+    ka = float(rtr.z[int(np.argmin(np.abs(rtr.t - f.t_apex)))]) / z_ref  # >1: farther
+    c = np.asarray(centre, dtype=float)
+    apex = c + (np.asarray(f.apex_xy) - c) / max(ka, 1e-3)
+    f.throw_xy = (float(tr.xy[f.i0, 0]), float(tr.xy[f.i0, 1]))
+    f.catch_xy = (float(tr.xy[f.i1, 0]), float(tr.xy[f.i1, 1]))
+    f.rise_px = f.rise_px / max(ka, 1e-3)
+    f.apex_xy = (float(apex[0]), float(apex[1]))
+    f.extra["metric_arc"] = True
+    return f
 
 
 def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
@@ -478,9 +544,10 @@ def _arc(
     min_rise_px: float,
     t_end: float | None,
     skip: bool = False,
+    bend_x: bool = False,
 ) -> Flight | None:
     """The flight grown around apex sample i (or the hidden apex after it), if any."""
-    grown = _grow(tr, i, g_px, tol, max_gap_s, seed, skip)
+    grown = _grow(tr, i, g_px, tol, max_gap_s, seed, skip, bend_x)
     if grown is None:
         return None
     lo, hi, coef, acc = grown

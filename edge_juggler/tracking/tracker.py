@@ -485,16 +485,28 @@ class Tracker:
         """
         if scale.g_px is None:
             return []
-        flights = [f for tr in tracks for f in extract_flights(tr, scale.g_px, t_end=t_end)]
+        metric = self._metric_intr()
+        ref_tracks, z_ref = [], None
+        if metric is not None:  # heights in metres: a high throw changes depth on the way
+            ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
+        refs: list = [None] * len(tracks)
+        if metric is not None and z_ref is not None:
+            centre = (metric.cx, metric.cy)
+            refs = [
+                (r, z_ref, centre) if r is not tr else None
+                for tr, r in zip(tracks, ref_tracks, strict=True)
+            ]
+        flights = [
+            f
+            for tr, ref in zip(tracks, refs, strict=True)
+            for f in extract_flights(tr, scale.g_px, t_end=t_end, ref=ref)
+        ]
         flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end)
         flights = drop_scoops(dedupe_flights(clean_flights(flights, scale), scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
-        metric = self._metric_intr()
-        if metric is not None:  # heights in metres: a high throw changes depth on the way
-            ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
-            if z_ref is not None:
-                attach_metric_arcs(flights, ref_tracks, z_ref, metric.fy, metric.cy)
+        if metric is not None and z_ref is not None:
+            attach_metric_arcs(flights, ref_tracks, z_ref, metric.fy, metric.cy)
         return flights
 
     def _hands_since(self, since: float | None) -> list[tuple[float, tuple[Hand, ...]]]:

@@ -450,3 +450,39 @@ def test_a_tracks_own_arc_outranks_a_stitch_of_its_halves():
     # a stitch of another track's halves still wins by being the longer observation
     other = replace(own, ball=8, t_catch=own.t_catch - 0.2)
     assert dedupe_flights([other, stitched], Scale(G_PX, None)) == [stitched]
+
+
+def _throw_away_and_back(fy: float = 252.0) -> TrackSamples:
+    """A 7 close to a wide depth camera that is pitched and rolled a little.
+
+    The ball is 15 cm farther at its apex than at the hands, and drifts sideways
+    with a small acceleration (gravity seen by a rolled camera), as 71 wfov s3 did.
+    """
+    t = np.arange(0.0, 1.2, 1 / 30)
+    v0 = 9.81 * t[-1] / 2
+    y_m = -(v0 * t - 0.5 * 9.81 * t * t) + 0.1
+    z = 1.37 + 0.15 * (1 - ((t - t[-1] / 2) / (t[-1] / 2)) ** 2)
+    x_m = -0.11 + 0.45 * t - 0.5 * 0.6 * t * t
+    xy = np.stack([262.0 + fy * x_m / z, 264.0 + fy * y_m / z], 1)
+    return TrackSamples(7, t, xy, np.arange(len(t)), z)
+
+
+def test_an_arc_that_moves_in_depth_is_grown_at_the_reference_depth():
+    from edge_juggler.tracking.flights import at_reference_depth
+
+    tr = _throw_away_and_back()
+    (ref,), z_ref = at_reference_depth([tr], (262.0, 264.0))
+    assert z_ref is not None
+    g_px = 9.81 * 252.0 / z_ref
+    # in the picture the arc breaks off well before its ends...
+    (img,) = extract_flights(tr, g_px)
+    assert img.i1 - img.i0 + 1 <= len(tr) - 6
+    # ...at the reference depth (x allowed its small sideways pull) it is whole
+    (f,) = extract_flights(tr, g_px, ref=(ref, z_ref, (262.0, 264.0)))
+    assert f.i1 - f.i0 + 1 >= len(tr) - 2 and f.extra.get("metric_arc")
+    # its points are still the picture's: the throw where the track starts, the
+    # apex near the track's highest sample
+    assert f.throw_xy == (float(tr.xy[f.i0, 0]), float(tr.xy[f.i0, 1]))
+    assert abs(f.apex_xy[1] - tr.xy[:, 1].min()) < 2.0
+    # without depth along the track nothing changes
+    assert extract_flights(tr, g_px, ref=None) == [img]
