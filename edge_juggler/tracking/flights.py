@@ -102,6 +102,31 @@ class Flight:
         return self.t_catch - self.t_throw
 
 
+def _line(s: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """Least-squares (slope, intercept) of v over s: ``np.polyfit(s, v, 1)`` without
+    its overhead (flight finding fits thousands of short lines)."""
+    sm = float(s.mean())
+    sc = s - sm
+    ss = float(np.dot(sc, sc))
+    vm = float(v.mean())
+    b = float(np.dot(sc, v)) / ss if ss > 0 else 0.0
+    return b, vm - b * sm
+
+
+def _accel(s: np.ndarray, v: np.ndarray) -> float:
+    """Twice the leading coefficient of the least-squares parabola of v over s
+    (``2 * np.polyfit(s, v, 2)[0]``, by the normal equations on centred s)."""
+    sc = s - s.mean()
+    s2 = sc * sc
+    n = float(len(s))
+    s2s, s3s, s4s = float(s2.sum()), float(np.dot(s2, sc)), float(np.dot(s2, s2))
+    t0, t1, t2 = float(v.sum()), float(np.dot(sc, v)), float(np.dot(s2, v))
+    det = n * (s4s * s2s - s3s * s3s) - s2s**3
+    if abs(det) < 1e-18:
+        return 0.0
+    return 2.0 * (n * (t2 * s2s - s3s * t1) - s2s * s2s * t0) / det
+
+
 def _fit_fixed(t: np.ndarray, y: np.ndarray, acc: float) -> tuple[np.ndarray, float]:
     """Least squares y = acc/2 t^2 + b t + c; returns (coeffs b,c) and max |residual|."""
     r = y - 0.5 * acc * t * t
@@ -351,11 +376,11 @@ def _grow(
                 added += 1
                 if hi - lo + 1 >= 7 and added % 3 == 0:
                     ss = np.asarray(t[lo : hi + 1]) - t0
-                    qa = float(np.polyfit(ss, np.asarray(y[lo : hi + 1]), 2)[0]) * 2
+                    qa = _accel(ss, np.asarray(y[lo : hi + 1]))
                     acc = min(max(qa, 0.75 * g0), 1.33 * g0)
                     ly = build(lo, hi, acc)
                     if bend_x:
-                        qx = float(np.polyfit(ss, np.asarray(x[lo : hi + 1]), 2)[0]) * 2
+                        qx = _accel(ss, np.asarray(x[lo : hi + 1]))
                         ax = min(max(qx, -X_ACC_MAX * g0), X_ACC_MAX * g0)
                         lx = build_x(lo, hi, ax)
             elif side == 0:
@@ -463,7 +488,7 @@ def extract_flights(
                     and (f is None or fk.i1 - fk.i0 >= 1.5 * (f.i1 - f.i0))
                 ):
                     f = fk
-        if ref is not None:
+        if ref is not None and f is not None:
             fr = _metric_variant(
                 tr, ref, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end
             )
@@ -528,7 +553,7 @@ def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
     apex = []
     for lo, hi in ((f.i0, i), (i + 1, f.i1)):
         s_ = tr.t[lo : hi + 1] - tr.t[i]
-        b = np.polyfit(s_, tr.xy[lo : hi + 1, 1] - 0.5 * f.accel_px * s_ * s_, 1)[0]
+        b = _line(s_, tr.xy[lo : hi + 1, 1] - 0.5 * f.accel_px * s_ * s_)[0]
         apex.append(-b / f.accel_px)
     return abs(apex[0] - apex[1]) <= HALVES_APEX_DT_S
 
@@ -560,7 +585,7 @@ def _arc(
     y_apex = 0.5 * acc * s_apex**2 + b * s_apex + c
     xs = tr.xy[lo : hi + 1, 0]
     ts = tr.t[lo : hi + 1]
-    xc = np.polyfit(ts - t0, xs, 1) if len(ts) >= 2 else np.array([0.0, xs[0]])
+    xc = _line(ts - t0, xs) if len(ts) >= 2 else (0.0, float(xs[0]))
     x_apex = float(np.polyval(xc, s_apex))
     # release/landing happened between samples: extrapolate half a frame outwards
     dt0 = 0.5 * (tr.t[lo + 1] - tr.t[lo]) if hi > lo else 0.0
@@ -656,7 +681,7 @@ def _half(
     if inner and y_apex >= 0:
         return None
     t0 = tr.t[i]
-    xc = np.polyfit(tr.t[a : b + 1] - t0, tr.xy[a : b + 1, 0], 1)
+    xc = _line(tr.t[a : b + 1] - t0, tr.xy[a : b + 1, 0])
     return a, b, t0 + s_apex, y_apex, (float(xc[0]), float(xc[1]), t0)
 
 
