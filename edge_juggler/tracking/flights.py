@@ -316,24 +316,18 @@ def _grow(
     t0 = t[i]
     g0 = acc
 
-    def build(lo: int, hi: int, a: float) -> _Line:
+    def build(lo: int, hi: int, a: float, v: list[float]) -> _Line:
+        """The line through samples lo..hi of ``v`` less an acceleration ``a``."""
         ln = _Line()
         for k in range(lo, hi + 1):
             s_ = t[k] - t0
-            ln.add(s_, y[k] - 0.5 * a * s_ * s_)
-        return ln
-
-    def build_x(lo: int, hi: int, ax: float) -> _Line:
-        ln = _Line()
-        for k in range(lo, hi + 1):
-            s_ = t[k] - t0
-            ln.add(s_, x[k] - 0.5 * ax * s_ * s_)
+            ln.add(s_, v[k] - 0.5 * a * s_ * s_)
         return ln
 
     lo, hi = seed if seed is not None else (max(0, i - 1), min(n - 1, i + 1))
-    ly = build(lo, hi, acc)
+    ly = build(lo, hi, acc, y)
     ax = 0.0
-    lx = build_x(lo, hi, ax)
+    lx = build(lo, hi, ax, x)
     b, c = ly.coef()
     for k in range(lo, hi + 1):
         s_ = t[k] - t0
@@ -378,11 +372,11 @@ def _grow(
                     ss = np.asarray(t[lo : hi + 1]) - t0
                     qa = _accel(ss, np.asarray(y[lo : hi + 1]))
                     acc = min(max(qa, 0.75 * g0), 1.33 * g0)
-                    ly = build(lo, hi, acc)
+                    ly = build(lo, hi, acc, y)
                     if bend_x:
                         qx = _accel(ss, np.asarray(x[lo : hi + 1]))
                         ax = min(max(qx, -X_ACC_MAX * g0), X_ACC_MAX * g0)
-                        lx = build_x(lo, hi, ax)
+                        lx = build(lo, hi, ax, x)
             elif side == 0:
                 grow_lo = False
             else:
@@ -444,7 +438,8 @@ def extract_flights(
     depth and the principal point. A ball that flies towards or away from the
     camera draws no parabola in the picture, and its arc breaks off before its
     ends (a 7 close to a narrow depth camera moves 14 cm in depth); where the
-    arc at the reference depth is clearly longer, it is taken.
+    arc grown there from the same apex is 4 samples longer or more
+    (``METRIC_GAIN``), it is taken (only where the picture found an arc).
     """
     if len(tr) < 3:
         return []
@@ -492,7 +487,7 @@ def extract_flights(
             fr = _metric_variant(
                 tr, ref, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end
             )
-            if fr is not None and (f is None or fr.i1 - fr.i0 >= f.i1 - f.i0 + METRIC_GAIN):
+            if fr is not None and fr.i1 - fr.i0 >= f.i1 - f.i0 + METRIC_GAIN:
                 f = fr
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
