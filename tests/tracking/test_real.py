@@ -37,6 +37,18 @@ def test_tfg_siteswap_tracks(shared_data):
     assert right_ss >= 11
 
 
+def test_tfg_cascade_throw_counts_stay_near_the_flights_annotated(shared_data):
+    """In a cascade every throw flies, and the annotation follows every ball, so
+    the flights seen are nearly all the throws: the beat clock may add the few at
+    the recording's edges, not beats after the juggler stopped. Guard at the level
+    measured (26 -> 27, 42 -> 42, 66 -> 71); counting on from the last catch seen
+    (session 15, reverted) read 29, 47 and 78."""
+    folder = shared_data / "tfg_siteswap_tracks"
+    for name in ("3", "4", "5"):
+        s = _analyse(str(folder / f"{name}_manual2.txt")).summary
+        assert s["throws_seen"] <= s["throws"] <= 1.08 * s["throws_seen"] + 1, (name, s)
+
+
 def test_azure_recording_without_juggling_has_no_balls(shared_data):
     a = _analyse(str(shared_data / "pyk4a" / "recording.mkv"))
     assert a.summary["ball_count"] == 0 and a.summary["throws"] == 0
