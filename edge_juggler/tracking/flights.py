@@ -484,11 +484,10 @@ def extract_flights(
                 ):
                     f = fk
         if ref is not None and f is not None:
-            fr = _metric_variant(
-                tr, ref, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end
-            )
-            if fr is not None and fr.i1 - fr.i0 >= f.i1 - f.i0 + METRIC_GAIN:
-                f = fr
+            rtr = ref[0]
+            fr = _arc(rtr, i, seed, g_px, tol, max_gap_s, min_duration_s, rise, t_end, bend_x=True)
+            if fr is not None and fr.i1 - fr.i0 >= max(7, f.i1 - f.i0 + METRIC_GAIN):
+                f = _in_picture(fr, tr, ref)
         if f is None or covered[f.i0 : f.i1 + 1].any():
             continue
         if seed is not None and not _halves_agree(tr, f, i):
@@ -499,35 +498,21 @@ def extract_flights(
     return flights
 
 
-def _metric_variant(
-    tr: TrackSamples,
-    ref: tuple[TrackSamples, float, tuple[float, float]],
-    i: int,
-    seed: tuple[int, int] | None,
-    g_px: float,
-    tol: float,
-    max_gap_s: float,
-    min_duration_s: float,
-    min_rise_px: float,
-    t_end: float | None,
-) -> Flight | None:
-    """The arc around apex sample i grown at the reference depth, as an image flight.
+def _in_picture(
+    f: Flight, tr: TrackSamples, ref: tuple[TrackSamples, float, tuple[float, float]]
+) -> Flight:
+    """An arc grown at the reference depth, as a flight of the picture's track ``tr``.
 
-    Its samples are the track's own (the same indices); only the apex moves back
-    from the reference depth to the ball's depth there.
+    Its samples are the track's own (the same indices); only the apex and rise
+    move back from the reference depth to the ball's depth there.
     """
     rtr, z_ref, centre = ref
-    if rtr.z is None or len(rtr) != len(tr):
-        return None
-    f = _arc(rtr, i, seed, g_px, tol, max_gap_s, min_duration_s, min_rise_px, t_end, bend_x=True)
-    if f is None or f.i1 - f.i0 < 7:
-        return None
-    ka = float(rtr.z[int(np.argmin(np.abs(rtr.t - f.t_apex)))]) / z_ref  # >1: farther
+    ka = max(float(rtr.z[int(np.argmin(np.abs(rtr.t - f.t_apex)))]) / z_ref, 1e-3)  # >1: farther
     c = np.asarray(centre, dtype=float)
-    apex = c + (np.asarray(f.apex_xy) - c) / max(ka, 1e-3)
+    apex = c + (np.asarray(f.apex_xy) - c) / ka
     f.throw_xy = (float(tr.xy[f.i0, 0]), float(tr.xy[f.i0, 1]))
     f.catch_xy = (float(tr.xy[f.i1, 0]), float(tr.xy[f.i1, 1]))
-    f.rise_px = f.rise_px / max(ka, 1e-3)
+    f.rise_px = f.rise_px / ka
     f.apex_xy = (float(apex[0]), float(apex[1]))
     f.extra["metric_arc"] = True
     return f

@@ -486,14 +486,17 @@ class Tracker:
         if scale.g_px is None:
             return []
         metric = self._metric_intr()
-        ref_tracks, z_ref = [], None
-        if metric is not None:  # heights in metres: a high throw changes depth on the way
-            ref_tracks, z_ref = at_reference_depth(tracks, (metric.cx, metric.cy))
-        refs: list = [None] * len(tracks)
+        # heights in metres, and arcs that move in depth, at one reference depth
+        ref_tracks, z_ref = (
+            at_reference_depth(tracks, (metric.cx, metric.cy))
+            if metric is not None
+            else (tracks, None)
+        )
+        refs: list[tuple[TrackSamples, float, tuple[float, float]] | None] = [None] * len(tracks)
         if metric is not None and z_ref is not None:
-            centre = (metric.cx, metric.cy)
+            # (a track without depth readings comes back as itself: no reference arc)
             refs = [
-                (r, z_ref, centre) if r is not tr else None
+                (r, z_ref, (metric.cx, metric.cy)) if r is not tr else None
                 for tr, r in zip(tracks, ref_tracks, strict=True)
             ]
         flights = [
