@@ -131,6 +131,10 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+PASS_S = 0.25  # a flight this short rises 8 cm at most: a pass from hand to hand ...
+PASS_SHARE = 0.35  # ... when also this short against the tall flights (75th percentile)
+
+
 def count_from_air(flights: list[Flight]) -> int:
     """Balls from how many fly at once: the most in the air, plus one held.
 
@@ -138,13 +142,21 @@ def count_from_air(flights: list[Flight]) -> int:
     between its flights nothing flies for as long as a flight or longer (it
     waits in a hand); a second ball would fill those gaps (31 with its low
     passes unseen leaves gaps of half a flight).
+
+    A flight far shorter than the pattern's tall ones (a 1 passed between the
+    hands, a 2 hopped) is a ball on its way from hand to hand, i.e. one of the
+    held ones: while a 51's 1 crosses, both 5s fly and no hand holds a ball, so
+    counting it as airborne plus one held read 4 balls.
     """
     if not flights:
         return 0
     ts = np.array([[f.t_throw, f.t_catch] for f in flights])
     grid = np.linspace(ts[:, 0].min(), ts[:, 1].max(), 200)
     air = ((ts[:, :1].T <= grid[:, None]) & (ts[:, 1:].T >= grid[:, None])).sum(1)
-    peak = int(np.percentile(air, 95))
+    dur = ts[:, 1] - ts[:, 0]
+    tall = ts[dur >= min(PASS_S, PASS_SHARE * np.percentile(dur, 75))]
+    high = ((tall[:, :1].T <= grid[:, None]) & (tall[:, 1:].T >= grid[:, None])).sum(1)
+    peak = int(np.percentile(high, 95))
     if peak == 1:
         # runs of empty air between flights, in seconds
         empty = np.r_[0, (air == 0).astype(int), 0]

@@ -558,6 +558,17 @@ def test_count_from_air_knows_a_lone_ball(pattern, balls):
     assert count_from_air(flights) == balls
 
 
+@pytest.mark.parametrize(("pattern", "balls"), [("51", 3), ("531", 3), ("441", 3), ("71", 4)])
+def test_count_from_air_takes_a_pass_for_a_held_ball(pattern, balls):
+    """A 1 crosses from hand to hand while the tall throws fly and no hand holds a
+    ball: counted as airborne plus one held, a 51 was hinted as 4 balls."""
+    tracks = siteswap_tracks(pattern)
+    g = estimate_gravity_px(tracks)
+    flights = [f for t in tracks for f in extract_flights(t, g)]
+    assert any(f.t_catch - f.t_throw < 0.25 for f in flights)  # the passes are there
+    assert count_from_air(flights) == balls
+
+
 def test_a_stray_flight_between_beats_does_not_shorten_the_period():
     """A 300's throws every 1.04 s with one stray arc 0.2 s after a throw: the
     stray interval is no beat at all (it pulled the period 10 % short)."""
