@@ -131,6 +131,8 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
+UNION_S = 0.05  # a fragment's end counts when it saw the ball this much longer
+
 PASS_S = 0.25  # a flight this short rises 8 cm at most: a pass from hand to hand ...
 PASS_SHARE = 0.35  # ... when also this short against the tall flights (75th percentile)
 
@@ -401,10 +403,42 @@ def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     ]
     out: list[Flight] = []
     for f in sorted(flights, key=lambda f: -f.duration):
-        if any(same(f, o) for o in out):
-            continue
-        out.append(f)
+        k = next((k for k, o in enumerate(out) if same(f, o)), None)
+        if k is None:
+            out.append(f)
+        else:
+            out[k] = _union(out[k], f)
     return sorted(out, key=lambda f: f.t_throw)
+
+
+def _union(o: Flight, f: Flight) -> Flight:
+    """One arc seen as two fragments: the longer one (``o``), with the throw or the
+    catch of the other where that saw it earlier or later.
+
+    A ball whose track broke at the apex (a second detection of it there started
+    another track) gave a rising fragment and a falling one that began with that
+    stray sample: the longer, falling one won, with a "throw" at the apex, and
+    was then dropped as a hand's scoop (4 narrow colour s9: half the 4s lost).
+    """
+    if f.t_throw < o.t_throw - UNION_S:
+        o = replace(
+            o,
+            t_throw=f.t_throw,
+            throw_xy=f.throw_xy,
+            frame_throw=f.frame_throw,
+            rise_px=f.throw_xy[1] - o.apex_xy[1],
+            extra={**o.extra, "joined": f.ball},
+        )
+    if f.t_catch > o.t_catch + UNION_S:
+        o = replace(
+            o,
+            t_catch=f.t_catch,
+            catch_xy=f.catch_xy,
+            frame_catch=f.frame_catch,
+            open_end=f.open_end,
+            extra={**o.extra, "joined": f.ball},
+        )
+    return o
 
 
 def _two_means(x: np.ndarray) -> tuple[float, float, float]:

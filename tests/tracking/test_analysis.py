@@ -826,3 +826,21 @@ def test_steady_clock_locks_onto_the_period_from_an_estimate_3pct_off():
     assert np.array_equal(m - m[0], np.array(beats) - beats[0])
     # a period that makes a clock by itself is kept as it is
     assert _steady_clock(t, tau, idx, r)[0] == _clock_at(t, tau, idx, r)[0]
+
+
+def test_an_arc_seen_as_two_fragments_keeps_both_ends():
+    """A track broke at the apex: the way up (0.40 s) and the way down, which began
+    with a stray sample at the apex (0.46 s, so its "throw" is at the apex). They
+    are one flight, thrown when the way up began and caught when the way down
+    ended; keeping the longer alone left a 25 px "throw" a scoop rule then took."""
+    scale = Scale(2070.0)
+    up = Flight(
+        5, 0, 12, 2.07, 2.47, 2.44, (344.0, 350.0), (373.0, 178.0), (372.0, 177.0), 2070.0, 173.0
+    )
+    down = Flight(
+        12, 0, 11, 2.37, 2.83, 2.45, (359.0, 191.0), (379.0, 302.0), (371.0, 176.0), 2070.0, 15.0
+    )
+    (one,) = dedupe_flights([up, down], scale)
+    assert (one.t_throw, one.t_catch) == (2.07, 2.83)
+    assert one.throw_xy == up.throw_xy and one.catch_xy == down.catch_xy
+    assert one.rise_px == pytest.approx(350.0 - 176.0)
