@@ -131,8 +131,6 @@ def drop_scoops(flights: list[Flight], scale: Scale) -> list[Flight]:
     return out
 
 
-UNION_S = 0.05  # a fragment's end counts when it saw the ball this much longer
-
 PASS_S = 0.25  # a flight this short rises 8 cm at most: a pass from hand to hand ...
 PASS_SHARE = 0.35  # ... when also this short against the tall flights (75th percentile)
 
@@ -411,6 +409,9 @@ def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
     return sorted(out, key=lambda f: f.t_throw)
 
 
+UNION_S = 0.05  # a fragment's end counts when it saw the ball this much longer
+
+
 def _union(o: Flight, f: Flight) -> Flight:
     """One arc seen as two fragments: the longer one (``o``), with the throw or the
     catch of the other where that saw it earlier or later.
@@ -418,7 +419,7 @@ def _union(o: Flight, f: Flight) -> Flight:
     A ball whose track broke at the apex (a second detection of it there started
     another track) gave a rising fragment and a falling one that began with that
     stray sample: the longer, falling one won, with a "throw" at the apex, and
-    was then dropped as a hand's scoop (4 narrow colour s9: half the 4s lost).
+    was then dropped as a hand's scoop (4 narrow colour s9 lost a 4 this way).
     """
     if f.t_throw < o.t_throw - UNION_S:
         o = replace(

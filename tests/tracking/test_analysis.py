@@ -832,7 +832,7 @@ def test_an_arc_seen_as_two_fragments_keeps_both_ends():
     """A track broke at the apex: the way up (0.40 s) and the way down, which began
     with a stray sample at the apex (0.46 s, so its "throw" is at the apex). They
     are one flight, thrown when the way up began and caught when the way down
-    ended; keeping the longer alone left a 25 px "throw" a scoop rule then took."""
+    ended; keeping the longer alone left a 15 px "throw" a scoop rule then took."""
     scale = Scale(2070.0)
     up = Flight(
         5, 0, 12, 2.07, 2.47, 2.44, (344.0, 350.0), (373.0, 178.0), (372.0, 177.0), 2070.0, 173.0
