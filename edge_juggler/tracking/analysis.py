@@ -152,11 +152,15 @@ def count_from_air(flights: list[Flight]) -> int:
         return 0
     ts = np.array([[f.t_throw, f.t_catch] for f in flights])
     grid = np.linspace(ts[:, 0].min(), ts[:, 1].max(), 200)
-    air = ((ts[:, :1].T <= grid[:, None]) & (ts[:, 1:].T >= grid[:, None])).sum(1)
+
+    def flying(spans: np.ndarray) -> np.ndarray:
+        """How many of these (throw, catch) spans are in the air at each grid time."""
+        return ((spans[:, :1].T <= grid[:, None]) & (spans[:, 1:].T >= grid[:, None])).sum(1)
+
+    air = flying(ts)
     dur = ts[:, 1] - ts[:, 0]
     tall = ts[dur >= min(PASS_S, PASS_SHARE * np.percentile(dur, 75))]
-    high = ((tall[:, :1].T <= grid[:, None]) & (tall[:, 1:].T >= grid[:, None])).sum(1)
-    peak = int(np.percentile(high, 95))
+    peak = int(np.percentile(flying(tall), 95))
     if peak == 1:
         # runs of empty air between flights, in seconds
         empty = np.r_[0, (air == 0).astype(int), 0]
