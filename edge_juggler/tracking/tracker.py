@@ -504,7 +504,8 @@ class Tracker:
             for tr, ref in zip(tracks, refs, strict=True)
             for f in extract_flights(tr, scale.g_px, t_end=t_end, ref=ref)
         ]
-        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end)
+        ref = (ref_tracks, z_ref, (metric.cx, metric.cy)) if metric and z_ref else None
+        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end, ref=ref)
         flights = drop_scoops(dedupe_flights(clean_flights(flights, scale), scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)

@@ -337,6 +337,30 @@ def test_reference_depth_makes_an_arc_that_moves_in_depth_one_parabola():
     assert out[0] is bare
 
 
+def test_halves_of_a_throw_that_moves_in_depth_pair_at_the_reference_depth():
+    """A 1.5 m throw that comes 0.4 m towards the camera, its apex above the
+    picture: in pixels the two halves put the apex too far apart in time to pair
+    (the image gravity grows by a quarter on the way); at the reference depth
+    they are one parabola, and the flight's apex, moved back to the ball's depth
+    there, is where the picture would have shown it."""
+    from edge_juggler.tracking.flights import at_reference_depth, stitch_hidden_apexes
+
+    tr, g_px = _pinhole_throw()
+    up, down = np.nonzero(tr.xy[:7, 1] >= 0)[0], np.arange(28, len(tr))
+    halves = [
+        TrackSamples(k + 1, tr.t[i], tr.xy[i], tr.frame[i], tr.z[i])
+        for k, i in enumerate((up, down))
+    ]
+    assert stitch_hidden_apexes(halves, [], g_px) == []
+    ref, z_ref = at_reference_depth(halves, (320.0, 240.0))
+    assert z_ref is not None
+    (f,) = stitch_hidden_apexes(halves, [], 9.81 * 500 / z_ref, ref=(ref, z_ref, (320.0, 240.0)))
+    top = int(np.argmin(tr.xy[:, 1]))
+    assert abs(f.t_apex - np.sqrt(2 * 1.5 / 9.81)) < 0.02
+    assert abs(f.apex_xy[1] - tr.xy[top, 1]) < 3.0
+    assert f.throw_xy == (320.0, 240.0) and f.catch_xy[1] == tr.xy[-1, 1]
+
+
 def test_a_half_whose_edge_sample_is_cut_by_the_picture_still_stitches():
     from edge_juggler.tracking.flights import stitch_hidden_apexes
 
