@@ -703,7 +703,7 @@ def stitch_hidden_apexes(
     """
     picture = {tr.id: tr for tr in tracks}
     if ref is not None:
-        tracks, z_ref, centre = ref
+        tracks, z_ref, centre = ref  # the halves are found and paired on these
     px_per_m = g_px / G
     tol = max(min_tol_px, tol_m * px_per_m)
     covered = {tr.id: np.zeros(len(tr), dtype=bool) for tr in tracks}
