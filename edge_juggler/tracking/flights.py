@@ -790,9 +790,11 @@ def stitch_hidden_apexes(
         ta, a0, a1 = ends[ei][:3]
         tb, b0, b1 = starts[si][:3]
         if ref is not None:  # back into the picture: its samples, the apex at the ball's depth
-            # (its depth there: between the halves' inner ends, in time)
-            z_ap = np.interp(t_ap, [ta.t[a1], tb.t[b0]], [ta.z[a1], tb.z[b0]])
-            ka = max(float(z_ap) / z_ref, 1e-3)
+            # (its depth there: between the halves' inner ends, in time; a half with
+            # too few depth readings was not moved, nor is the apex then)
+            zz = [np.nan if h.z is None else float(h.z[k]) for h, k in ((ta, a1), (tb, b0))]
+            z_ap = float(np.interp(t_ap, [ta.t[a1], tb.t[b0]], zz))
+            ka = z_ap / z_ref if np.isfinite(z_ap) and z_ap > 0 else 1.0
             c = np.asarray(centre, dtype=float)
             x_ap, y_ap = c + (np.array([x_ap, y_ap]) - c) / ka
             ta, tb = picture[ta.id], picture[tb.id]

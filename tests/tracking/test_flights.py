@@ -359,6 +359,16 @@ def test_halves_of_a_throw_that_moves_in_depth_pair_at_the_reference_depth():
     assert abs(f.t_apex - np.sqrt(2 * 1.5 / 9.81)) < 0.02
     assert abs(f.apex_xy[1] - tr.xy[top, 1]) < 3.0
     assert f.throw_xy == (320.0, 240.0) and f.catch_xy[1] == tr.xy[-1, 1]
+    # halves without depth readings (left as they are at the reference depth) pair
+    # as in the picture, with no depth to move the apex by
+    flat = 240.0 - 500 * 1.5 * (1 - (tr.t / 0.553 - 1) ** 2) / 2.0  # the throw at 2 m
+    bare = [
+        TrackSamples(k + 1, tr.t[i], np.stack([tr.xy[i, 0], flat[i]], 1), tr.frame[i])
+        for k, i in enumerate((up, down))
+    ]
+    g_flat = 9.81 * 500 / 2.0
+    (f,) = stitch_hidden_apexes(bare, [], g_flat, ref=(bare, z_ref, (320.0, 240.0)))
+    assert abs(f.apex_xy[1] - float(flat.min())) < 3.0
 
 
 def test_a_half_whose_edge_sample_is_cut_by_the_picture_still_stitches():
