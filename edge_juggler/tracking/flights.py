@@ -508,14 +508,20 @@ def _in_picture(
     """
     rtr, z_ref, centre = ref
     ka = max(float(rtr.z[int(np.argmin(np.abs(rtr.t - f.t_apex)))]) / z_ref, 1e-3)  # >1: farther
-    c = np.asarray(centre, dtype=float)
-    apex = c + (np.asarray(f.apex_xy) - c) / ka
     f.throw_xy = (float(tr.xy[f.i0, 0]), float(tr.xy[f.i0, 1]))
     f.catch_xy = (float(tr.xy[f.i1, 0]), float(tr.xy[f.i1, 1]))
     f.rise_px = f.rise_px / ka
-    f.apex_xy = (float(apex[0]), float(apex[1]))
+    f.apex_xy = _off_reference(f.apex_xy, ka, centre)
     f.extra["metric_arc"] = True
     return f
+
+
+def _off_reference(
+    xy: tuple[float, float], ka: float, centre: tuple[float, float]
+) -> tuple[float, float]:
+    """A point at the reference depth where the picture shows it: the ball there is
+    ``ka`` times as far as the reference depth (``at_reference_depth`` undone)."""
+    return (centre[0] + (xy[0] - centre[0]) / ka, centre[1] + (xy[1] - centre[1]) / ka)
 
 
 def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
@@ -795,8 +801,7 @@ def stitch_hidden_apexes(
             zz = [np.nan if h.z is None else float(h.z[k]) for h, k in ((ta, a1), (tb, b0))]
             z_ap = float(np.interp(t_ap, [ta.t[a1], tb.t[b0]], zz))
             ka = z_ap / z_ref if np.isfinite(z_ap) and z_ap > 0 else 1.0
-            c = np.asarray(centre, dtype=float)
-            x_ap, y_ap = c + (np.array([x_ap, y_ap]) - c) / ka
+            x_ap, y_ap = _off_reference((x_ap, y_ap), ka, centre)
             ta, tb = picture[ta.id], picture[tb.id]
         y_rel = float(ta.xy[a0, 1])
         out.append(

@@ -493,19 +493,21 @@ class Tracker:
             else (tracks, None)
         )
         refs: list[tuple[TrackSamples, float, tuple[float, float]] | None] = [None] * len(tracks)
+        halves_ref = None
         if metric is not None and z_ref is not None:
+            centre = (metric.cx, metric.cy)
             # (a track without depth readings comes back as itself: no reference arc)
             refs = [
-                (r, z_ref, (metric.cx, metric.cy)) if r is not tr else None
+                (r, z_ref, centre) if r is not tr else None
                 for tr, r in zip(tracks, ref_tracks, strict=True)
             ]
+            halves_ref = (ref_tracks, z_ref, centre)
         flights = [
             f
             for tr, ref in zip(tracks, refs, strict=True)
             for f in extract_flights(tr, scale.g_px, t_end=t_end, ref=ref)
         ]
-        ref = (ref_tracks, z_ref, (metric.cx, metric.cy)) if metric and z_ref else None
-        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end, ref=ref)
+        flights += stitch_hidden_apexes(tracks, flights, scale.g_px, t_end=t_end, ref=halves_ref)
         flights = drop_scoops(dedupe_flights(clean_flights(flights, scale), scale), scale)
         if self.frame_height is not None:
             mark_fell_out(tracks, flights, scale.g_px, self.frame_height)
