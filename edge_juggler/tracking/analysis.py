@@ -342,6 +342,63 @@ def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int
     return canonical_throws(unit)
 
 
+MISSED_MIN_THROWS = 2  # a ball mostly missed: thrown on at least this many of its beats
+MISSED_MIN_SHARE = 0.15  # ... and at least this share of them
+MISSED_LATE = 0.25  # ... each this close to its beat on a steady clock (of a beat)
+
+
+def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | None:
+    """The unit with a ball the camera mostly misses, read as a 0 (3 reads 330).
+
+    A shiny ball in front of dark hair, or one whose colour hides in the room,
+    is seen on a few of its throws only: its beats read 0 on most of the
+    clip, yet now and then a flight of one value is thrown on them, on time
+    and all through the clip. A real 0 (40, 55550) is an empty hand: nothing
+    is thrown on it, though a beat counted twice can shift the reading's
+    numbering of every later beat onto it, so the beats are re-counted on a
+    steady clock (as in ``lost_ball``). A ball dropped unseen leaves its beats
+    empty from the drop on: filled only while its empty beats at the end are
+    as likely as those anywhere else.
+    """
+    if not r.unit or 0 not in r.unit or len(r.beats) < 8:
+        return None
+    p = len(r.unit)
+    idx = sorted(r.beats, key=lambda i: _t_beat(flights[i]))
+    t = np.array([_t_beat(flights[i]) for i in idx])
+    slope, icept = stats.siegelslopes(t, np.array([r.beats[i] for i in idx], dtype=float))[:2]
+    if slope <= 0:
+        return None
+    beat = {i: round((tb - icept) / slope) for i, tb in zip(idx, t, strict=True)}
+    on_time = {
+        i
+        for i, tb in zip(idx, t, strict=True)
+        if abs(tb - icept - slope * beat[i]) <= MISSED_LATE * slope
+    }
+    lo, hi = min(beat.values()), max(beat.values())
+    rot = _rotation(r, beat, lo)
+    unit = list(r.unit)
+    for q, v in enumerate(r.unit):
+        if v != 0:
+            continue
+        slots = [b for b in range(lo, hi + 1) if (b - lo + rot) % p == q]
+        on = {
+            b: r.values.get(i) for i, b in beat.items() if (b - lo + rot) % p == q and i in on_time
+        }
+        seen = [x for x in on.values() if x]
+        if len(seen) < MISSED_MIN_THROWS:
+            continue
+        value, n = Counter(seen).most_common(1)[0]
+        hits = [b for b, x in on.items() if x == value]
+        share = n / len(slots)
+        tail = sum(b > max(hits) for b in slots)
+        if n < MISSED_MIN_THROWS or share < MISSED_MIN_SHARE or (1 - share) ** tail < LOST_CHANCE:
+            continue
+        unit[q] = value
+    if unit == list(r.unit) or not is_valid(unit):
+        return None
+    return canonical_throws(unit)
+
+
 def hand_level_endpoints(flights: list[Flight], q: float = 90) -> None:
     """Where each arc meets the hands' level: extrapolated throw and catch moments.
 
@@ -1652,6 +1709,8 @@ def analyse_flights(
             if r is not None and pattern is not late:
                 if unit := late_ball_unit(pattern, r, complete_from):
                     r = replace(r, unit=unit)
+        if r is not None and not drops and (unit := missed_ball_unit(pattern, r)):
+            r = replace(r, unit=unit)
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:

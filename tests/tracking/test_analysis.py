@@ -844,3 +844,34 @@ def test_an_arc_seen_as_two_fragments_keeps_both_ends():
     assert (one.t_throw, one.t_catch) == (2.07, 2.83)
     assert one.throw_xy == up.throw_xy and one.catch_xy == down.catch_xy
     assert one.rise_px == pytest.approx(350.0 - 176.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_ball_seen_on_a_few_of_its_throws_still_counts(seed):
+    """One ball of a cascade seen on a quarter of its throws, at random (a
+    shiny ball in front of dark hair): most of its beats are empty, and the
+    cascade alone reads 330. Its flights, on time and spread over the clip, are
+    that ball's: the pattern is 3 with three balls and every throw counts. A
+    real 0 stays empty (40, 55550 read right), and a ball dropped unseen is
+    still a drop (its beats stay empty from then on)."""
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    scale = Scale(G_PX)
+    flights = sorted(
+        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
+        key=lambda f: f.t_throw,
+    )
+    dim = flights[1].ball
+    own = [f for f in flights if f.ball == dim]
+    rng = np.random.default_rng(seed)
+    keep = set(rng.choice(len(own), size=3, replace=False).tolist())
+    seen = [f for f in flights if f.ball != dim or own.index(f) in keep]
+    s, _ = analyse_flights(seen, scale, duration_s=12.0, span=SPAN)
+    assert s["siteswap"] == "3" and s["ball_count"] == 3 and s["drops"] == 0
+    assert s["throws"] == _throws_made(None)
+    for pattern in ("40", "55550"):
+        assert _analyse(pattern)["summary"]["siteswap"] == pattern
+    kept, lost, scale = _cascade_dropped_at(3.0)
+    s, _ = analyse_flights(kept, scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1 and s["siteswap"] == "3"
