@@ -396,10 +396,24 @@ class DepthSegmenter:
             x_hi = max(o.x + o.w for o in blobs)
             y_lo = min(o.y for o in blobs)
             y_hi = max(o.y + o.h for o in blobs)
-            w, h = x_hi - x_lo, y_hi - y_lo
             r_exp = 0.5 * self.f * cfg.typical_ball_m / z
             area = sum(o.area for o in blobs)
-            if len(blobs) < 2 or max(w, h) > dia or area < 0.33 * np.pi * r_exp * r_exp:
+            # the side of the rim lit against something behind it (the face beside
+            # dark hair) is no piece: it joined that thing's blob. Its pixels at the
+            # pieces' depth within a diameter belong to the ball when the whole
+            # stays a ball wide.
+            grown = self._rim_at_depth(far, 0.5 * (x_lo + x_hi), 0.5 * (y_lo + y_hi), z, dia)
+            pieces_n = len(blobs)
+            if grown is not None:
+                gx0, gy0, gx1, gy1, n = grown
+                nx_lo, nx_hi = min(x_lo, gx0), max(x_hi, gx1)
+                ny_lo, ny_hi = min(y_lo, gy0), max(y_hi, gy1)
+                if max(nx_hi - nx_lo, ny_hi - ny_lo) <= dia and n > area:
+                    x_lo, x_hi, y_lo, y_hi = nx_lo, nx_hi, ny_lo, ny_hi
+                    area = float(n)
+                    pieces_n += 1
+            w, h = x_hi - x_lo, y_hi - y_lo
+            if pieces_n < 2 or max(w, h) > dia or area < 0.33 * np.pi * r_exp * r_exp:
                 continue
             x, y = 0.5 * (x_lo + x_hi) + c0, 0.5 * (y_lo + y_hi)
             lateral = abs(x - bx) * z / self.f
@@ -418,6 +432,25 @@ class DepthSegmenter:
                 )
             )
         return out
+
+    @staticmethod
+    def _rim_at_depth(
+        far: np.ndarray, x: float, y: float, z: float, dia: float
+    ) -> tuple[int, int, int, int, int] | None:
+        """Extent (x0, y0, x1, y1) and count of the pixels at depth z (m, +-5 cm)
+        within a diameter ``dia`` of (x, y), or None when there are none."""
+        H, W = far.shape
+        r = int(np.ceil(dia))
+        x0, y0 = max(0, int(x) - r), max(0, int(y) - r)
+        win = far[y0 : min(H, int(y) + r + 1), x0 : min(W, int(x) + r + 1)]
+        ys, xs = np.nonzero(np.abs(win.astype(np.int32) - int(1000 * z)) <= 50)
+        if ys.size == 0:
+            return None
+        ok = np.hypot(xs + x0 - x, ys + y0 - y) <= dia
+        if not ok.any():
+            return None
+        xs, ys = xs[ok] + x0, ys[ok] + y0
+        return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1, int(ok.sum())
 
     def _join_pieces(self, dets: list[Detection]) -> list[Detection]:
         """One detection per ball for balls that read as a few rim pieces.
