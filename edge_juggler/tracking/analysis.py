@@ -984,11 +984,21 @@ def base_period(t: np.ndarray, tol: float = 0.25, share: float = 0.8) -> float |
     d = d[d > 0.04]
     if len(d) < 3:
         return None
-    for tau in np.geomspace(min(1.2, 1.1 * float(np.max(d))), 0.1, 400):
+
+    def on_beats(tau: float) -> float:
         r = d / tau
-        ok = (np.abs(r - np.round(r)) <= tol) & (np.round(r) >= 1)
-        if ok.mean() >= share:
-            return refine_period(t, float(tau))
+        return float(((np.abs(r - np.round(r)) <= tol) & (np.round(r) >= 1)).mean())
+
+    taus = np.geomspace(min(1.2, 1.1 * float(np.max(d))), 0.1, 400)
+    for i, tau in enumerate(taus):
+        if on_beats(tau) >= share:
+            # the coarsest period that passes can still be a loose one: throws 1.04 s
+            # apart pass at 1.2 s, each 15 % off, while a gap of four beats fails (a
+            # 300 read on a 0.42 s clock). Within 30 % below it, the coarsest period
+            # that puts the most intervals on whole beats.
+            band = [float(x) for x in taus[i:] if x >= tau / 1.3]
+            most = max(on_beats(x) for x in band)
+            return refine_period(t, next(x for x in band if on_beats(x) >= most))
     return None
 
 

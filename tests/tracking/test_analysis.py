@@ -596,6 +596,16 @@ def test_a_stray_flight_between_beats_does_not_shorten_the_period():
     assert base_period(t) == pytest.approx(1.035, rel=0.03)
 
 
+def test_the_period_of_throws_with_a_long_gap_is_their_spacing_not_a_looser_fit():
+    """A 300's throws 1.04 s apart, three of them unseen in a row: a period of
+    1.2 s puts every one-throw interval within a quarter beat of a whole one
+    (15 % off each) and is coarser, but the gap of four throws fits only the
+    true one (the clock ran at 0.42 s a beat and counted 8 throws of 10)."""
+    rng = np.random.default_rng(0)
+    t = 1.04 * np.array([0, 1, 2, 3, 7, 8, 9]) + rng.normal(0, 0.015, 7)
+    assert base_period(t) == pytest.approx(1.04, rel=0.02)
+
+
 def test_a_late_reading_must_explain_its_flights_as_well():
     """423 (a tuning clip, colour camera) learns a colour late; the whole clip reads
     423 at agreement 1.0, while the flights after the late colour read a loose 53
