@@ -244,6 +244,23 @@ def _rotation(r: Reading, beats: dict, lo: int) -> int:
     )
 
 
+def _steady_beats(flights: list[Flight], r: Reading) -> tuple[dict, dict] | None:
+    """The reading's flights on a steady clock through its beats: (beat, how far
+    off it in beats) per flight index, or None when that clock does not run on.
+
+    A doubled arc or a beat counted twice shifts the reading's own numbering of
+    every later beat; Siegel's repeated medians fit the clock past them.
+    """
+    idx = sorted(r.beats, key=lambda i: _t_beat(flights[i]))
+    t = np.array([_t_beat(flights[i]) for i in idx])
+    slope, icept = stats.siegelslopes(t, np.array([r.beats[i] for i in idx], dtype=float))[:2]
+    if slope <= 0:
+        return None
+    x = (t - icept) / slope
+    beat = {i: round(v) for i, v in zip(idx, x, strict=True)}
+    return beat, {i: abs(v - beat[i]) for i, v in zip(idx, x, strict=True)}
+
+
 LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
 LOST_CHANCE = 0.05  # ... where missed throws would leave them so at most this likely
 
@@ -266,11 +283,10 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
         return None
     # on a steady clock through the reading's beats (a doubled arc or a shifted
     # beat must not fill a beat that stayed empty)
-    t = np.array([_t_beat(flights[i]) for i in idx])
-    slope, icept = stats.siegelslopes(t, np.array([r.beats[i] for i in idx], dtype=float))[:2]
-    if slope <= 0:
+    steady = _steady_beats(flights, r)
+    if steady is None:
         return None
-    beat = {i: round((tb - icept) / slope) for i, tb in zip(idx, t, strict=True)}
+    beat = steady[0]
     seen = set(beat.values())
     lo, hi = min(seen), max(seen)
     rot = _rotation(r, beat, lo)
@@ -356,24 +372,18 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
     and all through the clip. A real 0 (40, 55550) is an empty hand: nothing
     is thrown on it, though a beat counted twice can shift the reading's
     numbering of every later beat onto it, so the beats are re-counted on a
-    steady clock (as in ``lost_ball``). A ball dropped unseen leaves its beats
+    steady clock (``_steady_beats``). A ball dropped unseen leaves its beats
     empty from the drop on: filled only while its empty beats at the end are
     as likely as those anywhere else.
     """
     if not r.unit or 0 not in r.unit or len(r.beats) < 8:
         return None
     p = len(r.unit)
-    idx = sorted(r.beats, key=lambda i: _t_beat(flights[i]))
-    t = np.array([_t_beat(flights[i]) for i in idx])
-    slope, icept = stats.siegelslopes(t, np.array([r.beats[i] for i in idx], dtype=float))[:2]
-    if slope <= 0:
+    steady = _steady_beats(flights, r)
+    if steady is None:
         return None
-    beat = {i: round((tb - icept) / slope) for i, tb in zip(idx, t, strict=True)}
-    on_time = {
-        i
-        for i, tb in zip(idx, t, strict=True)
-        if abs(tb - icept - slope * beat[i]) <= MISSED_LATE * slope
-    }
+    beat, off = steady
+    on_time = {i for i, o in off.items() if o <= MISSED_LATE}
     lo, hi = min(beat.values()), max(beat.values())
     rot = _rotation(r, beat, lo)
     unit = list(r.unit)
