@@ -416,19 +416,11 @@ def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on(monkeypatch):
     from edge_juggler.siteswap import parse
     from edge_juggler.tracking import analysis
 
-    plain, _ = _late_633()
+    flights, scale, t_last = _late_633()
+    kw = dict(duration_s=t_last, span=(0.0, t_last))
+    plain, _ = analyse_flights([copy(f) for f in flights], scale, **kw)
     assert plain["siteswap"] == "633" and plain["ball_count"] == 4
     monkeypatch.setattr(analysis, "missed_ball_unit", lambda *a: None)
-
-    tracks = siteswap_tracks("633", noise_px=1.0)
-    g = estimate_gravity_px(tracks)
-    scale = Scale(g)
-    flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
-    # one of the two balls that only ever fly the 6s
-    unseen = next(f.ball for f in sorted(flights, key=lambda f: f.t_throw) if f.duration > 1.0)
-    flights = [f for f in flights if f.ball != unseen or f.t_throw > 6.0]
-    t_last = max(float(t.t[-1]) for t in tracks)
-    kw = dict(duration_s=t_last, span=(0.0, t_last))
     before, _ = analyse_flights([copy(f) for f in flights], scale, **kw)
     assert before["siteswap"] != "633"
     s, _ = analyse_flights(flights, scale, complete_from=6.0, **kw)
@@ -437,17 +429,17 @@ def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on(monkeypatch):
     assert abs(s["throws"] - want) <= 1
 
 
-def _late_633() -> tuple[dict, list[Flight]]:
-    """633 whose ball of the 6s is unseen for the first 6 s, read without the moment."""
+def _late_633() -> tuple[list[Flight], Scale, float]:
+    """Flights of a 633 whose ball of the 6s is unseen for the first 6 s of 12
+    (its colour not learned yet), their scale and the last sample's time."""
     tracks = siteswap_tracks("633", noise_px=1.0)
     g = estimate_gravity_px(tracks)
     scale = Scale(g)
     flights = clean_flights([f for t in tracks for f in extract_flights(t, g)], scale)
+    # one of the two balls that only ever fly the 6s
     unseen = next(f.ball for f in sorted(flights, key=lambda f: f.t_throw) if f.duration > 1.0)
     flights = [f for f in flights if f.ball != unseen or f.t_throw > 6.0]
-    t_last = max(float(t.t[-1]) for t in tracks)
-    s, _ = analyse_flights(flights, scale, duration_s=t_last, span=(0.0, t_last))
-    return s, flights
+    return flights, scale, max(float(t.t[-1]) for t in tracks)
 
 
 def _high(ball: int, t0: float, t1: float, apex_y: float, x: float = 260.0) -> Flight:

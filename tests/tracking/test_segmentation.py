@@ -186,28 +186,40 @@ def test_depth_rim_pieces_of_one_ball_become_one_detection():
     assert seg._join_pieces([c, d]) == [c, d]
 
 
+def _found_while(
+    pattern: str, seed: int, profile: str, ball: int, n: int, tol_px: float, flies, hole: float
+) -> tuple[int, int]:
+    """(frames ``flies(truth)`` holds in, frames a detection lies within ``tol_px``
+    of ``ball`` then) over the first ``n`` frames of a synthetic depth clip whose
+    ball reads no depth over more than ``hole`` of its radius."""
+    from edge_juggler.sim.clips import clip_source
+
+    src = clip_source(pattern, seed, seconds=10.0, profile=profile, modality="depth")
+    assert src.world.ball_shiny[ball] and src.world.ball_hole[ball] > hole
+    seg = None
+    hits = flying = 0
+    for k, f in enumerate(src):
+        if k >= n:
+            break
+        seg = seg or DepthSegmenter(f.intrinsics)
+        dets = seg.process(f.depth)[0]
+        ft = src.truth.frames[k]
+        if flies(ft):
+            x, y = ft.balls_px[ball]
+            flying += 1
+            hits += any(np.hypot(e.x - x, e.y - y) < tol_px for e in dets)
+    return flying, hits
+
+
 def test_depth_a_dark_ball_against_the_void_seen_as_a_sparse_ring_is_found():
     """An IR-dark ball (90 % of it reads no depth) thrown above the head of a
     juggler 1.2 m from a wide-angle camera, nothing in range behind it: only a
     sparse ring of rim pixels reads depth, in pieces too small to pass as a ball
     one by one. Together they are the ball (it was found in 64 % of its flight
     over these 2 s; the clip read 55550 as 55500 with a ball short)."""
-    from edge_juggler.sim.clips import clip_source
-
-    src = clip_source("55550", 52, seconds=10.0, profile="azure_wfov", modality="depth")
-    seg = None
-    hits = flying = 0
-    for k, f in enumerate(src):
-        if k >= 60:
-            break
-        seg = seg or DepthSegmenter(f.intrinsics)
-        dets = seg.process(f.depth)[0]
-        ft = src.truth.frames[k]
-        assert src.world.ball_hole[3] > 0.85  # the dark one
-        if ft.held_by[3] is None:
-            x, y = ft.balls_px[3]
-            flying += 1
-            hits += any(np.hypot(e.x - x, e.y - y) < 8 for e in dets)
+    flying, hits = _found_while(
+        "55550", 52, "azure_wfov", 3, 60, 8.0, lambda ft: ft.held_by[3] is None, 0.85
+    )
     assert flying >= 40 and hits >= 0.8 * flying
 
 
@@ -218,22 +230,9 @@ def test_depth_a_shiny_ball_in_front_of_dark_hair_is_found_by_its_rim():
     the face joins the face's blob. Pieces and lit side at the ball's depth
     together are the ball (in the first 5 s it was found within 4 px in 58 % of
     its flight; 31 read 50000300 with a ball short)."""
-    from edge_juggler.sim.clips import clip_source
-
-    src = clip_source("31", 13, seconds=10.0, profile="azure_nfov", modality="depth")
-    assert src.world.ball_shiny[1] and src.world.ball_hole[1] > 0.9
-    seg = None
-    hits = flying = 0
-    for k, f in enumerate(src):
-        if k >= 150:
-            break
-        seg = seg or DepthSegmenter(f.intrinsics)
-        dets = seg.process(f.depth)[0]
-        ft = src.truth.frames[k]
-        if ft.ball_phase[1] == "flight":
-            x, y = ft.balls_px[1]
-            flying += 1
-            hits += any(np.hypot(e.x - x, e.y - y) < 4 for e in dets)
+    flying, hits = _found_while(
+        "31", 13, "azure_nfov", 1, 150, 4.0, lambda ft: ft.ball_phase[1] == "flight", 0.9
+    )
     assert flying >= 80 and hits >= 0.68 * flying
 
 
