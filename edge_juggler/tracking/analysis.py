@@ -1007,8 +1007,8 @@ def base_period(t: np.ndarray, tol: float = 0.25, share: float = 0.8) -> float |
             # 300 read on a 0.42 s clock). Within 30 % below it, the coarsest period
             # that puts the most intervals on whole beats.
             band = [float(x) for x in taus[i:] if x >= tau / 1.3]
-            most = max(on_beats(x) for x in band)
-            return refine_period(t, next(x for x in band if on_beats(x) >= most))
+            score = [on_beats(x) for x in band]
+            return refine_period(t, band[score.index(max(score))])
     return None
 
 
