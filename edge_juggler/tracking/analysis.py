@@ -462,13 +462,27 @@ def dedupe_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
             and float(np.hypot(f.throw_xy[0] - o.throw_xy[0], f.throw_xy[1] - o.throw_xy[1])) < near
         )
 
+    def same_hidden(f: Flight, o: Flight) -> bool:
+        # one track's two arcs over one hidden apex are one flight, however far
+        # apart their extrapolated apexes (71 nfov colour s10: 52 px sideways)
+        return (
+            f.apex_xy[1] < 0
+            and o.apex_xy[1] < 0
+            and abs(f.t_apex - o.t_apex) < 0.1
+            and min(abs(f.t_throw - o.t_throw), abs(f.t_catch - o.t_catch)) <= 0.07
+        )
+
     # a track's own arc over a hidden apex outranks a stitch of that track's halves
     # (the stitch may have taken a sample of the hand or of the next flight)
     own = [f for f in flights if "stitched" not in f.extra]
     flights = [
         f
         for f in flights
-        if "stitched" not in f.extra or not any(o.ball == f.ball and same(f, o) for o in own)
+        if "stitched" not in f.extra
+        or not any(
+            o.ball in (f.ball, f.extra["stitched"]) and (same(f, o) or same_hidden(f, o))
+            for o in own
+        )
     ]
     out: list[Flight] = []
     for f in sorted(flights, key=lambda f: -f.duration):

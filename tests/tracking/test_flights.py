@@ -515,11 +515,24 @@ def test_a_tracks_own_arc_outranks_a_stitch_of_its_halves():
 
     tr = _out_of_the_top()
     (own,) = extract_flights(tr, G_PX)
-    (stitched,) = stitch_hidden_apexes([tr], [], G_PX)
+    (stitch,) = stitch_hidden_apexes([tr], [], G_PX)
     # the stitch took a sample more at the end (the hand): longer, so it would win
-    stitched = replace(stitched, t_catch=stitched.t_catch + 0.1)
+    stitched = replace(stitch, t_catch=stitch.t_catch + 0.1)
     kept = dedupe_flights([own, stitched], Scale(G_PX, None))
     assert kept == [own]
+    # its apex extrapolated 25 cm sideways and its throw a hand's sample earlier:
+    # one track's two arcs over one hidden apex are still one flight (71 nfov
+    # colour s10 kept both, and 4 balls at once in the air said 5 balls); also
+    # where the stitch's rising half came from another track
+    px_m = G_PX / 9.81
+    apart = replace(
+        stitch,
+        apex_xy=(stitch.apex_xy[0] + 0.25 * px_m, stitch.apex_xy[1]),
+        t_throw=stitch.t_throw - 0.1,
+    )
+    assert dedupe_flights([own, apart], Scale(G_PX, None)) == [own]
+    borrowed = replace(apart, ball=8, extra={"stitched": own.ball})
+    assert dedupe_flights([own, borrowed], Scale(G_PX, None)) == [own]
     # a stitch of another track's halves still wins by being the longer observation
     other = replace(own, ball=8, t_catch=own.t_catch - 0.2)
     assert dedupe_flights([other, stitched], Scale(G_PX, None)) == [stitched]
