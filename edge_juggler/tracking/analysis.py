@@ -1440,8 +1440,16 @@ def timing_reading(
     if not by_beat:
         return None
     lo, hi = min(beat.values()), max(beat.values())
+    # A beat with no throw seen and no ball landing on it is empty (0) when every
+    # throw that could land on it was seen; within the highest throw's reach after
+    # an unseen throw (a missed 7, the 1s around it) it may hold one too, and is
+    # read as unknown when the pattern then repeats with more balls (71 with a few
+    # 7s missed read its gaps as 0s and fitted 51 or 71717001).
     landing: set[int] = set()
+    top = max(v for v, _ in by_beat.values())
+    unknown_to = lo - 1
     line: list[int | None] = []
+    open_line: list[int | None] = []
     for b in range(lo, hi + 1):
         if b in by_beat:
             v: int | None = by_beat[b][0]
@@ -1451,7 +1459,18 @@ def timing_reading(
         else:
             v = 0
         line.append(v)
+        if v is None:  # (an unseen throw's own beats are no sign of another one)
+            unknown_to = max(unknown_to, b + top)
+        elif v == 0 and b <= unknown_to:
+            v = None
+        open_line.append(v)
     unit, agree = find_period(line)
+    if open_line != line:
+        # (only for a ball more: with as many, the 0s were real, and the unknown
+        # beats only let a longer unit fill them at will; 40 read 414030)
+        wide, wide_agree = find_period(open_line)
+        if wide is not None and (unit is None or sum(wide) * len(unit) > sum(unit) * len(wide)):
+            unit, agree, line = wide, wide_agree, open_line
     d = _implied_dwell(xs, vs)
     r = Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
     r.line = line
