@@ -261,6 +261,16 @@ def _steady_beats(flights: list[Flight], r: Reading) -> tuple[dict, dict] | None
     return beat, {i: abs(v - beat[i]) for i, v in zip(idx, x, strict=True)}
 
 
+def _lands_on(c: int, b: int, value: Callable[[int], int]) -> bool:
+    """Whether the ball thrown on beat ``c`` is thrown again on beat ``b`` (the
+    beats it is thrown on in between follow the unit's values)."""
+    while c < b:
+        if value(c) <= 0:
+            return False
+        c += value(c)
+    return c == b
+
+
 LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
 LOST_CHANCE = 0.05  # ... where missed throws would leave them so at most this likely
 
@@ -304,6 +314,11 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
             chain.append(c)
             c += value(c)
         if len(chain) < LOST_MIN_BEATS or seen.intersection(chain):
+            continue
+        # a ball seen on few of its beats before (a dim one) says little by staying
+        # unseen after (40 wide depth s0: one ball seen on 2 of its first 6 beats)
+        before = [c for c in range(lo, b0) if value(c) > 0 and _lands_on(c, b0, value)]
+        if before and sum(c in seen for c in before) < 0.5 * len(before):
             continue
         others = [b for b in range(b0 + 1, hi + 1) if value(b) > 0 and b not in chain]
         rate = sum(b in seen for b in others) / max(len(others), 1)
