@@ -1481,10 +1481,14 @@ def timing_reading(
         open_line.append(v)
     unit, agree = find_period(line)
     if open_line != line:
-        # (only for a ball more: with as many, the 0s were real, and the unknown
-        # beats only let a longer unit fill them at will; 40 read 414030)
+        # (only for a ball more in a unit no longer: the unknown beats are to undo
+        # false 0s, not to let a longer unit fill them at will; 40 read 414030,
+        # 423 42423423)
         wide, wide_agree = find_period(open_line)
-        if wide is not None and (unit is None or sum(wide) * len(unit) > sum(unit) * len(wide)):
+        if wide is not None and (
+            unit is None
+            or (sum(wide) * len(unit) > sum(unit) * len(wide) and len(wide) <= len(unit))
+        ):
             unit, agree, line = wide, wide_agree, open_line
     d = _implied_dwell(xs, vs)
     r = Reading(unit, agree, tau, d if d is not None else dwell, beat, vals)
