@@ -638,17 +638,20 @@ def test_one_catching_place_rules_out_a_cascade(gap_m):
     assert (s["siteswap"], s["ball_count"]) == ("40", 2)
 
 
+def _ideal_flights(pattern: str, **kw: float) -> tuple[list[Flight], Scale]:
+    """The clean flights of ideal tracks of ``pattern`` (0.3 px noise), by throw time."""
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks(pattern, noise_px=0.3, **kw)
+    scale = Scale(G_PX)
+    flights = clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale)
+    return sorted(flights, key=lambda f: f.t_throw), scale
+
+
 def _cascade_dropped_at(t_s: float) -> tuple[list[Flight], Flight, Scale]:
     """A 3-ball cascade whose ball thrown nearest ``t_s`` is never caught; the
     juggler goes on with the other two (its beats stay empty)."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("3", noise_px=0.3)
-    scale = Scale(G_PX)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
-        key=lambda f: f.t_throw,
-    )
+    flights, scale = _ideal_flights("3")
     lost = min(flights, key=lambda f: abs(f.t_throw - t_s))
     kept = [f for f in flights if f.ball != lost.ball or f.t_throw <= lost.t_throw]
     return kept, lost, scale
@@ -701,14 +704,7 @@ def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
 def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
     """Throws missed at random, or all balls stopping together, leave no one
     ball's beats empty."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("3", noise_px=0.3)
-    scale = Scale(G_PX)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
-        key=lambda f: f.t_throw,
-    )
+    flights, scale = _ideal_flights("3")
     rng = np.random.default_rng(3)
     missed = [f for f in flights if rng.random() > 0.2]
     s, _ = analyse_flights(missed, scale, duration_s=12.0, span=SPAN)
@@ -721,11 +717,7 @@ def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
 def test_after_a_drop_whose_ball_is_still_thrown_every_throw_counts():
     """A drop (here a bounce below a catch, e.g. a second ball off the floor) whose
     ball goes on being thrown on its beats: the clock does not leave them empty."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("3", noise_px=0.3)
-    scale = Scale(G_PX)
-    flights = clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale)
+    flights, scale = _ideal_flights("3")
     lost = min(flights, key=lambda f: abs(f.t_throw - 5.0))
     x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
     bounce = Flight(
@@ -879,14 +871,7 @@ def test_a_ball_seen_on_a_few_of_its_throws_still_counts(seed):
     that ball's: the pattern is 3 with three balls and every throw counts. A
     real 0 stays empty (40, 55550 read right), and a ball dropped unseen is
     still a drop (its beats stay empty from then on)."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("3", noise_px=0.3)
-    scale = Scale(G_PX)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
-        key=lambda f: f.t_throw,
-    )
+    flights, scale = _ideal_flights("3")
     dim = flights[1].ball
     own = [f for f in flights if f.ball == dim]
     rng = np.random.default_rng(seed)
@@ -909,14 +894,7 @@ def test_a_71_with_a_few_7s_missed_and_its_1s_mostly_unseen_reads_71():
     missed 7's beats and the 1s around it then looked like a pattern of their
     own (730071, 71717001 on 3 of these 20). Such beats are read as unknown
     when that makes the pattern repeat at all."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("71", noise_px=0.3, bps=5.0)
-    scale = Scale(G_PX)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
-        key=lambda f: f.t_throw,
-    )
+    flights, scale = _ideal_flights("71", bps=5.0)
     sevens = [f for f in flights if f.duration > 1.0]
     ones = [f for f in flights if f.duration <= 1.0]
     assert len(sevens) == 28
@@ -931,9 +909,7 @@ def test_a_71_with_a_few_7s_missed_and_its_1s_mostly_unseen_reads_71():
     # unseen leaves its reach unknown, not the beats it left unknown in turn
     # (those chained on through every later 0: 40 read 42, 55550 read 5)
     for pattern in ("40", "55550"):
-        tracks = siteswap_tracks(pattern, noise_px=0.3)
-        flights = clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale)
-        flights.sort(key=lambda f: f.t_throw)
+        flights, scale = _ideal_flights(pattern)
         for seed in range(10):
             gone = set(np.random.default_rng(seed).choice(len(flights), 3, replace=False))
             seen = [copy(f) for k, f in enumerate(flights) if k not in gone]
@@ -946,14 +922,7 @@ def test_a_ball_seen_on_few_of_its_beats_and_then_none_is_no_drop():
     ball that the camera mostly misses): staying unseen says little about a
     ball that was seldom seen before, so it is no drop (it was: 40 wide depth
     s0). A ball seen on every beat and then never (a real drop) still is."""
-    from tests.tracking.helpers import G_PX
-
-    tracks = siteswap_tracks("40", noise_px=0.3)
-    scale = Scale(G_PX)
-    flights = sorted(
-        clean_flights([f for t in tracks for f in extract_flights(t, G_PX)], scale),
-        key=lambda f: f.t_throw,
-    )
+    flights, scale = _ideal_flights("40")
     dim = flights[1].ball
     own = [f for f in flights if f.ball == dim]
     seen = [f for f in flights if f.ball != dim or f in (own[1], own[4])]
