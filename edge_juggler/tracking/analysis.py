@@ -261,14 +261,15 @@ def _steady_beats(flights: list[Flight], r: Reading) -> tuple[dict, dict] | None
     return beat, {i: abs(v - beat[i]) for i, v in zip(idx, x, strict=True)}
 
 
-def _lands_on(c: int, b: int, value: Callable[[int], int]) -> bool:
-    """Whether the ball thrown on beat ``c`` is thrown again on beat ``b`` (the
-    beats it is thrown on in between follow the unit's values)."""
-    while c < b:
-        if value(c) <= 0:
-            return False
+def _orbit(c: int, hi: int, value: Callable[[int], int]) -> list[int]:
+    """The beats after ``c`` up to ``hi`` that the ball thrown on beat ``c`` is
+    thrown on again, by the unit's values (up to an empty beat)."""
+    out: list[int] = []
+    c += value(c)
+    while c <= hi and value(c) > 0:
+        out.append(c)
         c += value(c)
-    return c == b
+    return out
 
 
 LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
@@ -308,16 +309,12 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
         b0 = beat[i]
         if value(b0) <= 0:
             continue
-        chain: list[int] = []
-        c = b0 + value(b0)
-        while c <= hi and value(c) > 0:
-            chain.append(c)
-            c += value(c)
+        chain = _orbit(b0, hi, value)
         if len(chain) < LOST_MIN_BEATS or seen.intersection(chain):
             continue
         # a ball seen on few of its beats before (a dim one) says little by staying
         # unseen after (40 wide depth s0: one ball seen on 2 of its first 6 beats)
-        before = [c for c in range(lo, b0) if value(c) > 0 and _lands_on(c, b0, value)]
+        before = [c for c in range(lo, b0) if value(c) > 0 and b0 in _orbit(c, b0, value)]
         if before and sum(c in seen for c in before) < 0.5 * len(before):
             continue
         others = [b for b in range(b0 + 1, hi + 1) if value(b) > 0 and b not in chain]
@@ -1458,8 +1455,8 @@ def timing_reading(
     # A beat with no throw seen and no ball landing on it is empty (0) when every
     # throw that could land on it was seen; within the highest throw's reach after
     # an unseen throw (a missed 7, the 1s around it) it may hold one too, and is
-    # read as unknown when the pattern then repeats with more balls (71 with a few
-    # 7s missed read its gaps as 0s and fitted 51 or 71717001).
+    # read as unknown when the pattern then repeats with a ball more in a unit no
+    # longer (71 with a few 7s missed read its gaps as 0s and fitted 51 or 71717001).
     landing: set[int] = set()
     top = max(v for v, _ in by_beat.values())
     unknown_to = lo - 1
@@ -1481,9 +1478,8 @@ def timing_reading(
         open_line.append(v)
     unit, agree = find_period(line)
     if open_line != line:
-        # (only for a ball more in a unit no longer: the unknown beats are to undo
-        # false 0s, not to let a longer unit fill them at will; 40 read 414030,
-        # 423 42423423)
+        # (the unknown beats are to undo false 0s, not to let a longer unit or one
+        # with as many balls fill them at will: 40 read 414030, 423 42423423)
         wide, wide_agree = find_period(open_line)
         if wide is not None and (
             unit is None
