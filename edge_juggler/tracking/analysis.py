@@ -315,11 +315,16 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
         # a ball seen on few of its beats before (a dim one) says little by staying
         # unseen after (40 wide depth s0: one ball seen on 2 of its first 6 beats)
         before = [c for c in range(lo, b0) if value(c) > 0 and b0 in _orbit(c, b0, value)]
-        if before and sum(c in seen for c in before) < 0.5 * len(before):
+        shown = sum(c in seen for c in before)
+        if before and shown < 0.5 * len(before):
             continue
         others = [b for b in range(b0 + 1, hi + 1) if value(b) > 0 and b not in chain]
         rate = sum(b in seen for b in others) / max(len(others), 1)
-        if rate >= 0.6 and (1 - rate) ** len(chain) * len(idx) <= LOST_CHANCE:
+        # how often this ball's own throws were seen before: a shiny ball the depth
+        # camera sees on 3 of its 5 throws misses three in a row often enough (3 wide
+        # depth s13); a ball seen on all of them rarely does
+        own = shown / len(before) if before else 1.0
+        if rate >= 0.6 and (1 - min(rate, own)) ** len(chain) * len(idx) <= LOST_CHANCE:
             return i
     # A drop early on: the juggling after it is the longer part, so the reading is
     # already the pattern without that ball (3 reads 330). Its empty beats were
@@ -586,6 +591,9 @@ def grid_period(t: np.ndarray, lo: float = 0.08, hi: float = 1.0) -> float | Non
     return best_tau
 
 
+REFINE_TOL_BEATS = 0.3  # intervals this far off a whole number of beats do not set the period
+
+
 def refine_period(t: np.ndarray, tau: float | None) -> float | None:
     """Least-squares period of the intervals, each a whole number of beats of ~tau.
 
@@ -598,11 +606,19 @@ def refine_period(t: np.ndarray, tau: float | None) -> float | None:
     d = d[d > 0.04]
     for _ in range(3):
         # an interval of no whole beat is a stray flight between two beats (a hand's
-        # scoop, a fragment): counted as one beat it pulled a 300 clock 10 % short
-        k = np.round(d / tau)
-        if not (k >= 1).any():
+        # scoop, a fragment): counted as one beat it pulled a 300 clock 10 % short.
+        # Nor do intervals far off whole beats count (a low 1 whose throw time is
+        # 0.2 s early: 0.46 s counted as two beats of 0.29 pulled a 531 clock 3 %
+        # short, a beat over 10 s)
+        r = d / tau
+        k = np.round(r)
+        ok = k >= 1
+        if not ok.any():
             break
-        tau = float(np.sum(d * k) / np.sum(k * k))
+        on = ok & (np.abs(r - k) <= REFINE_TOL_BEATS)
+        if on.sum() >= max(3, 0.5 * ok.sum()):
+            ok = on
+        tau = float(np.sum(d[ok] * k[ok]) / np.sum(k[ok] * k[ok]))
     return tau
 
 
@@ -958,6 +974,7 @@ DROP_PAST_HANDS_M = 0.15  # a ball last seen this far below the hands, falling o
 OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_SHIFT = 0.01  # beats whose period is this far off the unit's are re-clocked
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
+LATER_RISE_SHARE = 0.4  # after a drop, a flight on the lost ball's beat rose this share of the rest
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 MIN_HAND_SHARE = 0.15  # each of two catching hands takes at least this share of catches
 SCOOP_M = 0.22  # one hand throws and catches at most this far apart
@@ -2007,14 +2024,19 @@ def pattern_throw_count(
     # drifts a beat in six seconds)
     c_end, tau_end = c0, tau
     later: set[int] = set()
+    thrown: set[int] = set()  # ... of those that rose like the pattern's throws
     if lost_at is not None and after:
         tt, mm = list(t), list(m)
-        for tb in sorted(_t_beat(f) for f in after):
+        rise = float(np.median([flights[i].rise_px for i in idx]))
+        for f in sorted(after, key=_t_beat):
+            tb = _t_beat(f)
             k = round((tb - c_end) / tau_end)
             if abs(tb - (c_end + tau_end * k)) <= 0.3 * tau_end:
                 tt.append(tb)
                 mm.append(k)
                 later.add(k)
+                if f.rise_px >= LATER_RISE_SHARE * rise:
+                    thrown.add(k)
                 fit = np.polyfit(mm[-12:], tt[-12:], 1)
                 if fit[0] > 0:
                     tau_end, c_end = float(fit[0]), float(fit[1])
@@ -2042,9 +2064,10 @@ def pattern_throw_count(
         while value(b) > 0 and b <= last:
             b += value(b)
             lost.add(b)
-        # (unless flights seen after it fill those beats: the ball was not lost)
+        # (unless flights seen after it fill those beats: the ball was not lost; a
+        # hand's wiggle at its level is no throw of it, 3b drop wide depth s12)
         due = sum(b <= max(later) for b in lost) if later else 0
-        if due and len(lost & later) >= 0.5 * due:
+        if due and len(lost & thrown) >= 0.5 * due:
             lost = set()
     count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau

@@ -588,6 +588,24 @@ def test_a_stray_flight_between_beats_does_not_shorten_the_period():
     assert base_period(t) == pytest.approx(1.035, rel=0.03)
 
 
+def test_a_throw_timed_off_its_beat_does_not_pull_the_period():
+    """531 with its 1s mostly unseen: the three 1s that were seen are low arcs
+    whose throw time came out 0.04-0.21 s early. Counted as whole beats, the
+    intervals around them pulled the period 3 % short (a beat over 10 s, and
+    the pattern read 522); off their beats by a third or more, they set nothing."""
+    tau = 0.295
+    beats = [b for b in range(32) if b % 3 != 2] + [11, 14, 23]
+    early = {11: 0.04, 14: 0.18, 23: 0.21}
+    rng = np.random.default_rng(4)
+    t = np.array(
+        [tau * b - (early[b] if b % 3 == 2 else 0.0) + rng.normal(0, 0.008) for b in beats]
+    )
+    order = np.argsort(t)
+    assert base_period(t[order]) == pytest.approx(tau, rel=0.01)
+    m = assign_beats(t[order], base_period(t[order]))
+    assert list(m - m[0]) == list(np.array(beats)[order])
+
+
 def test_the_period_of_throws_with_a_long_gap_is_their_spacing_not_a_looser_fit():
     """A 300's throws 1.04 s apart, three of them unseen in a row: a period of
     1.2 s puts every one-throw interval within a quarter beat of a whole one
@@ -931,6 +949,48 @@ def test_a_ball_seen_on_few_of_its_beats_and_then_none_is_no_drop():
     gone = [f for f in flights if f.ball != dim or f.t_throw < own[5].t_throw]
     s, _ = analyse_flights([copy(f) for f in gone], scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1
+
+
+def test_a_ball_missed_on_its_beats_before_is_no_drop_when_missed_three_times_more():
+    """A shiny ball the depth camera sees on 3 of its first 5 throws, then misses
+    on its last three (3 wide depth s13): missed that often, three more misses in
+    a row are no sign of a drop, though every other beat was seen. A ball seen
+    on all its beats and then on none of them is one (see the test above)."""
+    flights, scale = _ideal_flights("3")
+    dim = flights[2].ball
+    own = [f for f in flights if f.ball == dim]
+    cut = own[8].t_throw  # its throws from then on are all missed
+    unseen = {own[3].t_throw, own[5].t_throw}
+    seen = [f for f in flights if f.ball != dim or (f.t_throw < cut and f.t_throw not in unseen)]
+    seen = [f for f in seen if f.ball == dim or f.t_throw > own[2].t_throw]
+    s, _ = analyse_flights([copy(f) for f in seen], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 0 and s["siteswap"] == "3"
+    assert s["throws"] == _throws_made(None)
+
+
+def test_a_hands_wiggle_on_a_dropped_balls_beats_is_no_throw_of_it():
+    """After a drop the juggling goes on without that ball; on most of its beats a
+    hand twitches at its level (a 7 px arc, 3b drop wide depth s12: on 2 of 4).
+    That is no sign the dropped ball is still thrown: its beats stay empty."""
+    kept, lost, scale = _cascade_dropped_at(5.0)
+    x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
+    bounce = Flight(
+        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
+        (x + 10, 545.0), 2000.0, 15.0,
+    )  # fmt: skip
+    tau = 1 / 3
+    b0 = round(lost.t_throw / tau)
+    hand = next(f for f in kept if f.t_throw > lost.t_throw + 1.0)
+    wiggles = [
+        replace(
+            hand, ball=900 + b, t_throw=b * tau, t_catch=b * tau + 0.17, t_apex=b * tau + 0.08,
+            apex_xy=(hand.throw_xy[0], hand.throw_xy[1] - 7.0), rise_px=7.0, t_beat=None,
+        )
+        for b in range(b0 + 6, 35, 3)
+    ]  # fmt: skip
+    s, _ = analyse_flights([*kept, bounce, *wiggles], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1 and s["siteswap"] == "3"
+    assert s["throws"] == _throws_made(lost)
 
 
 @pytest.mark.parametrize("pattern", ["423", "633"])
