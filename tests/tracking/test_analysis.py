@@ -324,6 +324,33 @@ def test_throw_count_clock_is_not_pushed_along_by_a_stray_flight_on_a_beat_of_it
     assert abs(got[1] - 3.0) < 0.05
 
 
+def test_throw_count_clock_is_not_re_clocked_onto_a_worse_period():
+    """A 5 (5 wide depth s15): its seen throws keep a clock of 0.2438 s to 0.01 s,
+    but neighbouring throws sit 0.25 s apart in the median (one hand a little
+    late). Re-clocked at 0.25 s, 40 beats rounded two throws onto one beat and
+    the count lost one (39 of 40-41): the re-clock is taken only when it keeps
+    time better than the reading's own beats."""
+    from dataclasses import replace
+
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    t = [
+        -0.26, -0.01, 0.72, 1.21, 1.94, 2.2, 2.43, 2.7, 3.16, 3.4, 3.65, 3.9, 4.15, 4.38,
+        4.64, 4.87, 5.12, 5.32, 5.59, 6.09, 6.34, 6.8, 7.06, 7.3, 7.56, 7.8, 8.04, 8.53, 9.26,
+    ]  # fmt: skip
+    m = [
+        0, 1, 4, 6, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 27, 29,
+        30, 31, 32, 33, 34, 36, 39,
+    ]  # fmt: skip
+    base, _ = _cascade_flights()
+    flights = [replace(base[i], t_beat=x) for i, x in enumerate(t)]
+    r = Reading((5,), 0.86, 0.2443, 1.3, dict(enumerate(m)), {i: 5 for i in range(len(t))})
+    r.line = [5 if b in m else None for b in range(40)]
+    got = pattern_throw_count(flights, r, (0.0, 9.967))
+    # beats 2 to 41 of the clock (-0.25 s + 0.2438 s each) lie in the recording
+    assert got is not None and got[0] == 40, got
+
+
 def test_drops_are_judged_against_the_hands_not_the_median_arc_end():
     """Arcs lost among the hands end high; the few followed into a hand are no drops.
     A ball that falls 0.75 m below the hands is one."""
