@@ -890,6 +890,25 @@ def test_steady_clock_locks_onto_the_period_from_an_estimate_3pct_off():
     assert _steady_clock(t, tau, idx, r)[0] == _clock_at(t, tau, idx, r)[0]
 
 
+def test_steady_clock_is_not_tilted_by_a_throw_half_a_beat_off_at_the_end():
+    """51 wide depth s16: its last flight, a fragment, sat half a beat off the
+    clock. Fitted with the rest it tilted the period 0.4 % (a beat past the
+    recording's end over 41 beats: 42 throws of 40-41); a throw that far off its
+    beat now sets nothing."""
+    from edge_juggler.tracking.analysis import Reading, _clock_at
+
+    rng = np.random.default_rng(5)
+    tau, unit = 0.2439, (5, 1)
+    beats = list(range(0, 37, 2))  # the 5s; the 1s unseen
+    t = np.array([b * tau + rng.normal(0.0, 0.006) for b in beats] + [38.5 * tau])
+    idx = list(range(len(t)))
+    values = {i: 5 for i in idx}
+    r = Reading(unit, 0.9, tau, 1.3, {i: b for i, b in enumerate([*beats, 38])}, values)
+    clock = _clock_at(t, 0.998 * tau, idx, r)
+    assert clock is not None
+    assert clock[0] == pytest.approx(tau, rel=0.001)
+
+
 def test_an_arc_seen_as_two_fragments_keeps_both_ends():
     """A track broke at the apex: the way up (0.40 s) and the way down, which began
     with a stray sample at the apex (0.46 s, so its "throw" is at the apex). They
