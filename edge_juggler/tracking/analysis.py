@@ -344,6 +344,7 @@ def lost_ball(flights: list[Flight], r: Reading) -> int | None:
 
 
 LATE_MIN_THROWS = 3  # a ball learned late: its beats thrown on at least this often since
+DROPPED_MIN_THROWS = 2  # a ball dropped early: its beats thrown on at least this often before
 
 
 def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int, ...] | None:
@@ -355,20 +356,46 @@ def late_ball_unit(flights: list[Flight], r: Reading, since: float) -> tuple[int
     and since then at least three times, one value mostly, and the unit so
     filled is a valid siteswap (in its canonical rotation).
     """
+    return _one_sided_ball_unit(flights, r, since, LATE_MIN_THROWS, after=True)
+
+
+def dropped_ball_unit(flights: list[Flight], r: Reading, t_drop: float) -> tuple[int, ...] | None:
+    """The unit before a drop early in the clip, read over the juggling after it.
+
+    The juggler went on without the ball, longer than before the drop, so the
+    whole clip reads a 0 on its beats (3 reads 330); before the drop flights
+    were thrown on exactly those beats, and never after. As ``late_ball_unit``,
+    the other way round in time (at least ``DROPPED_MIN_THROWS`` before).
+    """
+    return _one_sided_ball_unit(flights, r, t_drop, DROPPED_MIN_THROWS, after=False)
+
+
+def _one_sided_ball_unit(
+    flights: list[Flight], r: Reading, t: float, min_throws: int, *, after: bool
+) -> tuple[int, ...] | None:
+    """The unit with each 0 filled that was thrown on only after (before) ``t``:
+    at least ``min_throws`` times, one value mostly, never on the other side.
+    (A 0 can also be thrown on by a dropped throw, which has no value.)"""
     if not r.unit or 0 not in r.unit or not r.beats:
         return None
     p = len(r.unit)
     lo = min(r.beats.values())
     rot = _rotation(r, r.beats, lo)
     unit = list(r.unit)
+
+    def side(i: int) -> bool:  # (the dropped throw itself is on the "before" side)
+        tb = _t_beat(flights[i])
+        return tb >= t if after else tb <= t
+
     for q, v in enumerate(r.unit):
         on = [i for i, b in r.beats.items() if (b - lo + rot) % p == q]
-        late = [r.values.get(i) for i in on if _t_beat(flights[i]) >= since]
-        late = [x for x in late if x]
-        if v != 0 or len(late) < LATE_MIN_THROWS or any(_t_beat(flights[i]) < since for i in on):
+        got = [x for x in (r.values.get(i) for i in on if side(i)) if x]
+        # (the dropped throw itself counts, though it has no value)
+        thrown = len(got) + sum(side(i) and flights[i].dropped for i in on)
+        if v != 0 or not got or thrown < min_throws or not all(side(i) for i in on):
             continue
-        value, n = Counter(late).most_common(1)[0]
-        if n >= 0.6 * len(late):
+        value, n = Counter(got).most_common(1)[0]
+        if n >= 0.6 * len(got):
             unit[q] = value
     if unit == list(r.unit) or not is_valid(unit):
         return None
@@ -1795,8 +1822,15 @@ def analyse_flights(
             if r is not None and pattern is not late:
                 if unit := late_ball_unit(pattern, r, complete_from):
                     r = replace(r, unit=unit)
-        if r is not None and not drops and (unit := missed_ball_unit(pattern, r)):
+        # (after a drop the ball's beats are empty: only a pattern read before it)
+        clear = not drops or all(_t_beat(f) < min(drops) for f in pattern)
+        if r is not None and clear and (unit := missed_ball_unit(pattern, r)):
             r = replace(r, unit=unit)
+        if r is not None and drops and pattern is flights:
+            # a drop too early to read what came before it alone (3b drop wide depth
+            # s15: 330 with two balls)
+            if unit := dropped_ball_unit(pattern, r, min(drops)):
+                r = replace(r, unit=unit)
         if r is not None:
             ss, agree, reading = r.unit, r.agree, r
     if identities and len(flights) >= 6:
@@ -1825,13 +1859,18 @@ def analyse_flights(
     if reading is not None and reading.agree >= 0.6 and span is not None:
         # the clock counts while the pattern ran; after a drop, the flights seen
         cut = len(head) < len(flights)
+        # (a drop after too few throws to read the pattern alone: it was read with
+        # the juggling after the drop, and the count still stops the ball's beats
+        # there; 3b drop binned s18 counted 29 throws of 22-23)
+        early = bool(drops) and not cut
         since = _t_beat(head[0]) if pattern is not head else None
-        until = (span[0], min(drops) - 0.5 * reading.tau) if cut else span
+        until = (span[0], min(drops) - 0.5 * reading.tau) if cut or early else span
         est = pattern_throw_count(pattern, reading, until, since=since)
         if est is not None:
             n_total, clock_rate = est
-            if cut:
-                tail = flights[len(head) :]
+            if cut or early:
+                after = [f for f in flights if _t_beat(f) > min(drops)]
+                tail = flights[len(head) :] if cut else after
                 n_total += len(tail)
                 # unless the juggling went on without the dropped ball: then the
                 # clock goes on too, and that ball's beats stay empty (its flights

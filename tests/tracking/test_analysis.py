@@ -702,6 +702,15 @@ def _cascade_dropped_at(t_s: float) -> tuple[list[Flight], Flight, Scale]:
     return kept, lost, scale
 
 
+def _bounced(lost: Flight) -> Flight:
+    """The arc a dropped ball makes bouncing off the floor (0.8 m below the hands)."""
+    x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
+    return Flight(
+        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
+        (x + 10, 545.0), 2000.0, 15.0,
+    )  # fmt: skip
+
+
 SPAN = (-0.1, 11.9)  # the recording: beats 0 (t = 0) to 35, none at its very edge
 
 
@@ -717,12 +726,7 @@ def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
     """A dropped ball bouncing off the floor makes a low arc far below the hands.
     That arc is no throw; the drop is the arc the ball fell from, at its end."""
     kept, lost, scale = _cascade_dropped_at(5.0)
-    x = lost.catch_xy[0]
-    t0 = lost.t_catch + 0.35  # it fell 0.8 m (160 px) past the hands, then bounced
-    bounce = Flight(
-        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
-        (x + 10, 545.0), 2000.0, 15.0,
-    )  # fmt: skip
+    bounce = _bounced(lost)
     s, ev = analyse_flights([*kept, bounce], scale, duration_s=12.0, span=SPAN)
     drops = [e for e in ev if e.type == "drop"]
     assert len(drops) == 1 and drops[0].t_s == pytest.approx(lost.t_catch)
@@ -746,6 +750,33 @@ def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
     assert s["throws"] == _throws_made(lost)
 
 
+@pytest.mark.parametrize("t_s", [1.4, 1.7])
+def test_a_drop_too_early_to_read_what_came_before_is_still_a_cascade(t_s):
+    """Dropped after five throws, the juggling after it with two balls is most of
+    the clip and reads 330. The 0's beats were thrown on before the drop and
+    never after: the pattern is the cascade (3 balls), and the clock counts the
+    throws made (the dropped ball's beats empty from the drop on)."""
+    kept, lost, scale = _cascade_dropped_at(t_s)
+    s, _ = analyse_flights([*kept, _bounced(lost)], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1
+    assert s["siteswap"] == "3" and s["ball_count"] == 3
+    assert s["throws"] == _throws_made(lost)
+
+
+def test_a_ball_mostly_missed_before_a_drop_is_still_one_of_the_pattern():
+    """A shiny ball seen on 2 of its 7 throws before another ball is dropped at
+    7 s (3b drop wide depth s15): what came before the drop reads 330, and the
+    missed ball's beats are filled as anywhere (they were skipped because of
+    the drop, whose empty beats after it are not in that reading)."""
+    kept, lost, scale = _cascade_dropped_at(7.0)
+    dim = next(f.ball for f in kept if f.ball != lost.ball)
+    own = [f for f in kept if f.ball == dim]
+    seen = [f for f in kept if f.ball != dim or f in (own[3], own[6])]
+    s, _ = analyse_flights([*seen, _bounced(lost)], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 1
+    assert s["siteswap"] == "3" and s["ball_count"] == 3
+
+
 def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
     """Throws missed at random, or all balls stopping together, leave no one
     ball's beats empty."""
@@ -764,11 +795,7 @@ def test_after_a_drop_whose_ball_is_still_thrown_every_throw_counts():
     ball goes on being thrown on its beats: the clock does not leave them empty."""
     flights, scale = _ideal_flights("3")
     lost = min(flights, key=lambda f: abs(f.t_throw - 5.0))
-    x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
-    bounce = Flight(
-        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
-        (x + 10, 545.0), 2000.0, 15.0,
-    )  # fmt: skip
+    bounce = _bounced(lost)
     s, _ = analyse_flights([*flights, bounce], scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1 and s["siteswap"] == "3"
     assert s["throws"] == _throws_made(None)
@@ -1019,11 +1046,7 @@ def test_a_hands_wiggle_on_a_dropped_balls_beats_is_no_throw_of_it():
     hand twitches at its level (a 7 px arc, 3b drop wide depth s12: on 2 of 4).
     That is no sign the dropped ball is still thrown: its beats stay empty."""
     kept, lost, scale = _cascade_dropped_at(5.0)
-    x, t0 = lost.catch_xy[0], lost.t_catch + 0.35
-    bounce = Flight(
-        lost.ball, 0, 8, t0, t0 + 0.25, t0 + 0.12, (x, 560.0), (x + 20, 560.0),
-        (x + 10, 545.0), 2000.0, 15.0,
-    )  # fmt: skip
+    bounce = _bounced(lost)
     tau = 1 / 3
     b0 = round(lost.t_throw / tau)
     hand = next(f for f in kept if f.t_throw > lost.t_throw + 1.0)
