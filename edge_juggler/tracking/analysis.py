@@ -1772,6 +1772,10 @@ def analyse_flights(
                 ss, agree, grid = mss, magree, mgrid
                 for f, b in zip(flights, grid.beats, strict=True):
                     f.throw_hand = grid.hand_of_parity.get(int(b) % 2)
+    if len(flights) < 6:
+        # too few throws to read a pattern from (a shiny ball seen on 5 of its 10
+        # throws of a 300 read 2, two balls): the balls in the air say how many
+        ss, agree, seq = None, 0.0, []
     reading: Reading | None = None
     # throw points of the two hands: apart by more than one hand's scatter
     sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0

@@ -777,6 +777,18 @@ def test_a_ball_mostly_missed_before_a_drop_is_still_one_of_the_pattern():
     assert s["siteswap"] == "3" and s["ball_count"] == 3
 
 
+def test_five_throws_are_too_few_to_read_a_pattern_from():
+    """A 300 whose shiny ball was seen on 5 of its 10 throws (300 narrow depth
+    s16 read 2, two balls): five throws are too few to read a pattern from
+    (the reading by throw timing needs six too); the balls in the air count."""
+    flights, scale = _ideal_flights("300")
+    seen = [copy(f) for f in flights[0:10:2]]
+    s, _ = analyse_flights(
+        seen, scale, duration_s=12.0, span=SPAN, fallback_ball_count=count_from_air(seen)
+    )
+    assert s["siteswap"] is None and s["ball_count"] == 1
+
+
 def test_missed_throws_or_the_end_of_juggling_are_no_lost_ball():
     """Throws missed at random, or all balls stopping together, leave no one
     ball's beats empty."""
