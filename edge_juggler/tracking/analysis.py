@@ -418,7 +418,9 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
     numbering of every later beat onto it, so the beats are re-counted on a
     steady clock (``_steady_beats``). A ball dropped unseen leaves its beats
     empty from the drop on: filled only while its empty beats at the end are
-    as likely as those anywhere else.
+    as likely as those anywhere else. A ball never seen at all is filled where
+    the unit is a pattern twice over but for its 0 (633033: 633 with the ball
+    that throws every other 6 unseen).
     """
     if not r.unit or 0 not in r.unit or len(r.beats) < 8:
         return None
@@ -439,7 +441,17 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
             b: r.values.get(i) for i, b in beat.items() if (b - lo + rot) % p == q and i in on_time
         }
         seen = [x for x in on.values() if x]
-        if len(seen) < MISSED_MIN_THROWS:
+        # a unit that is a pattern twice over but for this 0, where the other half
+        # throws ``other``: the 0 is a ball never (or seldom) seen (its colour never
+        # learned, a shiny ball), confined to its beats (633 read 633033 on wide
+        # depth s13 with one 6 seen on 5 beats, on webcam s10 with none; 645045)
+        half = len(unit) // 2
+        other = unit[(q + half) % len(unit)] if len(unit) % 2 == 0 and half >= 2 else 0
+        twice = other > 0 and 0 not in unit[:q] + unit[q + 1 :]
+        if twice and (not seen or Counter(seen).most_common(1)[0][0] == other):
+            unit[q] = other
+            continue
+        if not seen:
             continue
         value, n = Counter(seen).most_common(1)[0]
         hits = [b for b, x in on.items() if x == value]
