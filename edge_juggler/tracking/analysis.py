@@ -1828,8 +1828,15 @@ def analyse_flights(
                 r_late = best_timing_reading(late, None, sep, fallback_ball_count)
                 # (and it must be a clear reading itself: fewer flights fit looser
                 # ones, 423 s85 read 53 with 4 balls at agreement 0.62)
+                # (nor one that explains them worse than the whole clip's reading: the
+                # whole of 55550 nfov colour s10 read 55550 at agreement 1.0, its last
+                # 13 flights 5 at 0.83)
                 if r_late is not None and (
-                    r is None or ((r_late.balls or 0) >= (r.balls or 0) and r_late.agree >= 0.8)
+                    r is None
+                    or (
+                        (r_late.balls or 0) >= (r.balls or 0)
+                        and r_late.agree >= max(0.8, r.agree - 0.1)
+                    )
                 ):
                     r, pattern = r_late, late
             # (too few flights after it to read alone, or no clear reading there:

@@ -857,6 +857,16 @@ def test_a_ball_colour_learned_late_with_few_flights_after_fills_its_beats(monke
     assert s["siteswap"] == "40"
 
 
+def test_a_reading_after_a_late_colour_must_explain_its_flights_as_well_as_the_whole():
+    """A colour learned at 6 s of a 55550 whose every throw was seen all along:
+    the flights since read 5 (five balls, some beats empty), the whole clip 55550
+    at 1.0. A late reading replaces the whole clip's only where it explains its
+    own flights about as well (55550 nfov colour s10 read 5)."""
+    flights, scale = _ideal_flights("55550")
+    s, _ = analyse_flights(flights, scale, duration_s=12.0, span=SPAN, complete_from=6.0)
+    assert s["siteswap"] == "55550" and s["ball_count"] == 4
+
+
 @pytest.mark.parametrize("slower", [0.97, 1.03])
 def test_the_clock_after_a_drop_follows_the_juggling_that_went_on(slower):
     """Before the drop the juggler kept a tempo 3 % off the one after it: the clock
