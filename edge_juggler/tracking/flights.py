@@ -974,6 +974,23 @@ def mark_fell_out(
         last = len(tr) - 1
         if last < 1 or tr.t[last] - f.t_catch > 0.3 or tr.t[f.i1] != f.t_catch:
             continue
+        # falling on past the hand shows in two samples at least: one sample well
+        # below the catch is as likely another thing the track jumped to (a knee
+        # below a binned camera's hands, 633 binned s12)
+        if sum(tr.xy[f.i1 + 1 :, 1] > tr.xy[f.i1, 1] + radius_px) < 2:
+            continue
+        # nor does a last sample far past where the fall was going (the track
+        # jumped from the ball in the hand to a knee 21 px past that fall three
+        # frames on, 55550 binned s12)
+        while last >= f.i1 + 2:
+            y0, y1, y2 = tr.xy[last - 2 : last + 1, 1]
+            dt0, dt1 = float(tr.t[last - 1] - tr.t[last - 2]), float(tr.t[last] - tr.t[last - 1])
+            v = max(float(y1 - y0) / dt0, 0.0) if dt0 > 0 else 0.0
+            if y2 <= y1 + v * dt1 + 0.5 * g_px * dt1 * dt1 + radius_px + 0.2 * v * dt1:
+                break
+            last -= 1
+        if last <= f.i1:
+            continue
         dt = float(tr.t[last] - tr.t[last - 1])
         vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
         if vy <= 0:

@@ -434,6 +434,33 @@ def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     assert s["drops"] == 1 and [f.extra.get("lost") for f in flights if f.dropped] == [True]
 
 
+@pytest.mark.parametrize("held", [0, 3])
+def test_a_track_that_jumps_from_a_caught_ball_to_a_knee_did_not_fall_out(held):
+    """Binned depth: the bottom of the picture is 0.5 m below the hands. A track
+    follows a caught ball down with the hand for a few frames (or not at all),
+    then jumps to a knee far below and ends: one sample past the catch, or one
+    far past where the fall was going, is no ball falling out of the picture
+    (633 binned s12, 55550 binned s12: false drops)."""
+    from edge_juggler.tracking.flights import TrackSamples, mark_fell_out
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    tr = tracks[0]
+    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
+    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    dt = np.arange(1, held + 2) / 30.0
+    x = np.full(held + 1, tr.xy[k, 0])
+    y = tr.xy[k, 1] + 6.0 * np.arange(1, held + 2)  # down with the hand, 6 px a frame
+    y[-1] = 470.0  # ... and the last sample on a knee near the bottom edge
+    t = np.concatenate([tr.t[: k + 1], tr.t[k] + dt])
+    xy = np.concatenate([tr.xy[: k + 1], np.stack([x, y], 1)])
+    tracks[0] = TrackSamples(tr.id, t, xy, np.round(t * 30).astype(int))
+    scale = Scale(G_PX)
+    flights = clean_flights([f for tr in tracks for f in extract_flights(tr, G_PX)], scale)
+    mark_fell_out(tracks, flights, G_PX, 480.0)
+    assert all(f.fell_out_y is None for f in flights)
+
+
 def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on(monkeypatch):
     """For the first 6 s of 12, before its colour was learned, one ball's flights
     are missing: the whole recording reads a 633 with a hole; from the moment
