@@ -1012,6 +1012,7 @@ COUNT_HINT_WEIGHT = 0.15
 DROP_PAST_HANDS_M = 0.15  # a ball last seen this far below the hands, falling out: dropped
 OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_SHIFT = 0.01  # beats whose period is this far off the unit's are re-clocked
+RECLOCK_WORSE = 3.0  # ... unless the new clock keeps time this many times worse
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
 CLOCK_OFF_BEAT = 0.3  # a throw this far off its beat (of a beat) does not set a steady clock
 LATER_RISE_SHARE = 0.4  # after a drop, a flight on the lost ball's beat rose this share of the rest
@@ -2085,10 +2086,14 @@ def pattern_throw_count(
         # the beats keep time, but not the pattern's period: a stray flight on a
         # beat of its own pushed every later beat one along (645 binned depth s22:
         # a beat too many at 4.1 s, a period 4 % short, 43 throws of 40-41)
-        # (when it keeps time better: a 5's neighbouring throws, 2-3 % apart in
-        # period, re-clocked 40 beats onto two of one beat and lost a throw)
+        # (unless it keeps time several times worse: a 5's neighbouring throws, 2-3 %
+        # apart in period, re-clocked 40 beats 0.24 of a beat off against 0.04, two
+        # throws on one beat, a throw lost; a real juggler's drifting tempo fits any
+        # steady clock worse, by less: 5-ball mocap 0.21 against 0.12, and right)
         clock = _steady_clock(t, tau_p, idx, r)
-        if clock is not None and beat_timing(t, clock[2], clock[0]) < beat_timing(t, m, tau):
+        if clock is not None and beat_timing(t, clock[2], clock[0]) <= RECLOCK_WORSE * max(
+            beat_timing(t, m, tau), 0.02
+        ):
             tau, c0, m, line = clock
     # the clock at the end of the recording: after a drop, the flights that went on
     # followed beat by beat (the clock before the drop alone, a tempo 1 % off,
