@@ -1829,9 +1829,9 @@ def analyse_flights(
                 r_late = best_timing_reading(late, None, sep, fallback_ball_count)
                 # (and it must be a clear reading itself: fewer flights fit looser
                 # ones, 423 s85 read 53 with 4 balls at agreement 0.62)
-                # (nor one that explains them worse than the whole clip's reading: the
-                # whole of 55550 nfov colour s10 read 55550 at agreement 1.0, its last
-                # 13 flights 5 at 0.83)
+                # (nor one that agrees with them clearly less than the whole clip's
+                # reading does with all of them: 55550 nfov colour s10 read 55550 at
+                # agreement 1.0, its last 13 flights 5 at 0.83)
                 if r_late is not None and (
                     r is None
                     or (
@@ -1893,8 +1893,9 @@ def analyse_flights(
         if est is not None:
             n_total, clock_rate = est
             if cut or early:
-                after = [f for f in flights if _t_beat(f) > min(drops)]
-                tail = flights[len(head) :] if cut else after
+                tail = (
+                    flights[len(head) :] if cut else [f for f in flights if _t_beat(f) > min(drops)]
+                )
                 n_total += len(tail)
                 # unless the juggling went on without the dropped ball: then the
                 # clock goes on too, and that ball's beats stay empty (its flights
