@@ -572,7 +572,13 @@ class Tracker:
         out = None
         if flights:
             self._set_releases(flights, scale, hands)
-            out = analyse_flights(flights, scale, duration_s=duration_s)
+            # (a window of fewer than six throws reads no pattern: the balls in the air count)
+            out = analyse_flights(
+                flights,
+                scale,
+                duration_s=duration_s,
+                fallback_ball_count=self._fallback_count(flights),
+            )
         return out, (time.perf_counter() - t0) * 1000.0
 
     def _apply_live(self, now: float | None) -> tuple[Event, ...]:

@@ -99,3 +99,15 @@ def test_measured_depth_bounds_the_image_gravity_tightly():
     g_depth = 9.81 * 504.0 / 1.5
     assert tr._scale(_arcs(1.2 * g_depth), None).g_px == pytest.approx(g_depth)
     assert tr._scale(_arcs(0.95 * g_depth), None).g_px == pytest.approx(0.95 * g_depth, rel=0.01)
+
+
+def test_a_live_window_of_few_throws_still_counts_the_balls():
+    """Fewer than six throws read no pattern; the live analysis then counts the
+    balls in the air (one ball here), as the analysis of a whole clip does (the
+    demo showed no ball count for a second longer without it)."""
+    from edge_juggler.tracking.analysis import Scale
+
+    tr = Tracker(None, "tracks")
+    out, _ms = tr._live_analysis(_arcs(1000.0), Scale(1000.0), 8.0, [], 8.0)
+    assert out is not None
+    assert out[0]["siteswap"] is None and out[0]["ball_count"] == 1
