@@ -630,7 +630,9 @@ def grid_period(t: np.ndarray, lo: float = 0.08, hi: float = 1.0) -> float | Non
     return best_tau
 
 
-REFINE_TOL_BEATS = 0.3  # intervals this far off a whole number of beats do not set the period
+# a throw (or an interval between throws) this far off whole beats, of a beat, sets
+# no period or clock: a fragment, a low 1 timed early
+OFF_BEAT = 0.3
 
 
 def refine_period(t: np.ndarray, tau: float | None) -> float | None:
@@ -654,7 +656,7 @@ def refine_period(t: np.ndarray, tau: float | None) -> float | None:
         ok = k >= 1
         if not ok.any():
             break
-        on = ok & (np.abs(r - k) <= REFINE_TOL_BEATS)
+        on = ok & (np.abs(r - k) <= OFF_BEAT)
         if on.sum() >= max(3, 0.5 * ok.sum()):
             ok = on
         tau = float(np.sum(d[ok] * k[ok]) / np.sum(k[ok] * k[ok]))
@@ -1014,7 +1016,6 @@ OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the 
 CLOCK_SHIFT = 0.01  # beats whose period is this far off the unit's are re-clocked
 RECLOCK_WORSE = 3.0  # ... unless the new clock keeps time this many times worse
 CLOCK_COUNT_AGREE = 0.8  # seen values that must follow the unit on a re-fitted clock
-CLOCK_OFF_BEAT = 0.3  # a throw this far off its beat (of a beat) does not set a steady clock
 LATER_RISE_SHARE = 0.4  # after a drop, a flight on the lost ball's beat rose this share of the rest
 CATCH_APART_M = 0.2  # hands catch wide: two catching hands are 20+ cm apart
 MIN_HAND_SHARE = 0.15  # each of two catching hands takes at least this share of catches
@@ -2016,7 +2017,7 @@ def _clock_at(
         tau, c0 = (float(v) for v in np.polyfit(m[on], t[on], 1))
         # a throw half a beat off (a fragment at the end of 51 wide depth s16) tilts
         # the clock enough to count a beat past the recording's end: left out
-        near = np.abs(t - (c0 + tau * np.round((t - c0) / tau))) <= CLOCK_OFF_BEAT * tau
+        near = np.abs(t - (c0 + tau * np.round((t - c0) / tau))) <= OFF_BEAT * tau
         if near.sum() >= max(4, 0.8 * len(t)):
             on = near
     if tau <= 0 or beat_timing(t, m, tau) > TIMING_SLACK:
@@ -2108,7 +2109,7 @@ def pattern_throw_count(
         for f in sorted(after, key=_t_beat):
             tb = _t_beat(f)
             k = round((tb - c_end) / tau_end)
-            if abs(tb - (c_end + tau_end * k)) <= 0.3 * tau_end:
+            if abs(tb - (c_end + tau_end * k)) <= OFF_BEAT * tau_end:
                 tt.append(tb)
                 mm.append(k)
                 later.add(k)
