@@ -275,7 +275,7 @@ def _orbit(c: int, hi: int, value: Callable[[int], int]) -> list[int]:
     return out
 
 
-LOST_MIN_BEATS = 3  # a lost ball: at least this many of its beats in a row stay empty
+LOST_MIN_BEATS = 2  # a lost ball: at least this many of its beats in a row stay empty
 LOST_CHANCE = 0.05  # ... where missed throws would leave them so at most this likely
 
 

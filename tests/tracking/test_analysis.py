@@ -764,11 +764,12 @@ def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
     assert s["throws"] == _throws_made(lost)
 
 
-@pytest.mark.parametrize("t_s", [3.0, 5.0])
+@pytest.mark.parametrize("t_s", [3.0, 5.0, 9.0])
 def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
     """The ball fell behind the juggler: no arc shows the drop, but from then on
     every beat that ball would have been thrown on stays empty. (Dropped at 3 s,
-    the 9 s after it read 330 on their own.)"""
+    the 9 s after it read 330 on their own; at 9 s, two of its beats are left
+    before the end, while every other beat is seen: 3b drop narrow depth s21.)"""
     kept, lost, scale = _cascade_dropped_at(t_s)
     s, ev = analyse_flights(kept, scale, duration_s=12.0, span=SPAN)
     assert s["drops"] == 1 and lost.dropped
