@@ -80,3 +80,12 @@ def test_apex_height_with_depth(rows):
     # measured 0.013 m (apex above where the depth hands let go; each apex matched to
     # the true peak of the ball that was there); 0.031 m above the arcs' ends' level
     assert errs[len(errs) // 2] <= 0.02
+
+
+def test_a_31_whose_passes_are_mostly_missed_is_not_read_at_half_its_beat():
+    """Depth sees few of a 31's low 1s (tuning clip 31 wide depth s12: 4 of 14).
+    At half the beat the 3s read 5300, whose two empty hands every finer clock
+    finds empty for free; an empty beat the unit explains weighs half a throw, and
+    the clip reads 31 again."""
+    r = eval_tracking.evaluate_clip("31", 12, "depth", "azure_wfov")
+    assert r["siteswap"] == "31" and r["balls"] == 2
