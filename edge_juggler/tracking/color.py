@@ -631,13 +631,16 @@ class ColorLearner:
         return out
 
     @staticmethod
-    def _fixed_g(run: list[_Cand], g: float, n: int = 4) -> list[_Cand]:
+    def _fixed_g(run: list[_Cand], g: float, n: int = 4, long_n: int = 8) -> list[_Cand]:
         """Blobs of the stretches of n samples that fall with image gravity g.
 
         With g fixed only the velocity is fitted, so four blobs suffice; over so
         few frames a steady swing fits almost as well, so the stretch's own
         fitted acceleration must at least point down (a third of g: four blobs
         measure it only roughly), and the arc must span two ball diameters.
+        Over ``long_n`` blobs one diameter will do: a low throw seen from afar
+        (531 wide colour s21: the white ball's 3s rise five of its radii) spans
+        two in no four frames, and a swing that long bends off the parabola.
         """
         out: dict[int, _Cand] = {}
         seg: list[_Cand] = []
@@ -645,13 +648,15 @@ class ColorLearner:
             if c is not None and not c.edge:
                 seg.append(c)
                 continue
-            for i in range(len(seg) - n + 1):
-                cs = seg[i : i + n]
+            stretches = [(i, n, 4.0) for i in range(len(seg) - n + 1)]
+            stretches += [(i, long_n, 2.0) for i in range(len(seg) - long_n + 1)]
+            for i, k, span in stretches:
+                cs = seg[i : i + k]
                 ts = np.array([c.t for c in cs]) - cs[0].t
                 y = np.array([c.y for c in cs])
                 xs = np.array([c.x for c in cs])
                 rm = float(np.median([c.r for c in cs]))
-                if ts[-1] <= 0 or np.ptp(y) < 4 * rm:
+                if ts[-1] <= 0 or np.ptp(y) < span * rm:
                     continue
                 ys = y - 0.5 * g * ts * ts
                 ey = ys - np.polyval(np.polyfit(ts, ys, 1), ts)

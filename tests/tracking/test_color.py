@@ -38,6 +38,19 @@ def test_short_stretch_falling_with_gravity_is_a_flight():
     assert ColorLearner._fixed_g(_arc(4, edge_at=2), G) == []
 
 
+def test_a_low_arc_falling_with_gravity_over_eight_blobs_is_a_flight():
+    """A low throw seen from afar rises 2.5 ball radii: no four blobs span two
+    diameters, eight at the known gravity do (531 wide colour s21: the white
+    ball, which throws only the 3s, was learned at 8 s instead of 5.5 s)."""
+    rng = np.random.default_rng(1)
+    run = [replace(c, y=c.y + float(rng.normal(0, 1.0))) for c in _arc(8, vy=-0.5 * G * 7 / 30.0)]
+    assert 2 * 8.0 <= max(c.y for c in run) - min(c.y for c in run) < 4 * 8.0
+    assert len(ColorLearner._fixed_g(run, G)) == 8
+    # the same height as a steady swing does not fall
+    swing = [replace(c, y=400.0 - 90.0 * c.t) for c in run]
+    assert ColorLearner._fixed_g(swing, G) == []
+
+
 def test_windows_skip_a_stray_first_blob():
     run = _arc(8)
     run[0] = _Cand(0, 0.0, 250.0, 330.0, 20.0, 60, 200, 200, 150, 150)  # the hand it left
