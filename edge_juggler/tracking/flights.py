@@ -987,6 +987,11 @@ def mark_fell_out(
         # below a binned camera's hands, 633 binned s12)
         if sum(tr.xy[f.i1 + 1 :, 1] > tr.xy[f.i1, 1] + radius_px) < 2:
             continue
+        # and at once: a dropped ball falls on from the hand it glanced off; a track
+        # lost in the hand for four frames went on with specks that happened to lie
+        # on that fall (a 1.6 px noise hole beside a 3.5 px ball, 51 binned s2)
+        if tr.t[f.i1 + 1] - f.t_catch > 0.1:
+            continue
         # nor does a last sample far past where the fall was going (the track
         # jumped from the ball in the hand to a knee 21 px past that fall three
         # frames on, 55550 binned s12)

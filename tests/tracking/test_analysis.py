@@ -461,6 +461,36 @@ def test_a_track_that_jumps_from_a_caught_ball_to_a_knee_did_not_fall_out(held):
     assert all(f.fell_out_y is None for f in flights)
 
 
+def test_a_fall_seen_only_after_the_ball_was_lost_in_the_hand_did_not_fall_out():
+    """A dropped ball falls on from the catch at once; a track that resumes four
+    frames after the catch on two specks that happen to lie on that fall (a noise
+    hole of 1.6 px beside a ball of 3.5, then the legs: 51 binned depth s2) is no
+    fall out of the picture. The same two samples right after the catch are."""
+    from edge_juggler.tracking.flights import TrackSamples, mark_fell_out
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    tr = tracks[0]
+    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
+    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
+
+    def fell(frames: list[int]) -> bool:
+        dt = np.array(frames) / 30.0
+        fall = np.stack([np.full(len(dt), tr.xy[k, 0]), tr.xy[k, 1] + vy * dt + 0.5 * G_PX * dt**2])
+        t = np.concatenate([tr.t[: k + 1], tr.t[k] + dt])
+        xy = np.concatenate([tr.xy[: k + 1], fall.T])
+        both = [TrackSamples(tr.id, t, xy, np.round(t * 30).astype(int)), *tracks[1:]]
+        scale = Scale(G_PX)
+        flights = clean_flights([f for tr_ in both for f in extract_flights(tr_, G_PX)], scale)
+        height = float(xy[-1, 1]) + 20.0  # the last sample a frame's fall from the edge
+        mark_fell_out(both, flights, G_PX, height)
+        return any(f.fell_out_y is not None for f in flights)
+
+    assert fell([1, 2])
+    assert not fell([4, 6])
+
+
 def test_a_ball_colour_learned_late_reads_the_pattern_from_then_on(monkeypatch):
     """For the first 6 s of 12, before its colour was learned, one ball's flights
     are missing: the whole recording reads a 633 with a hole; from the moment
