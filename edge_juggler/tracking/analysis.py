@@ -931,7 +931,7 @@ def _period_in(core: list, max_period: int) -> tuple[tuple[int, ...] | None, flo
                     missed += len(col) - sum(counts.values())
             else:
                 unit.append(None)
-        agree = (hits + 0.5 * empty) / max(known - 0.5 * empty + missed, 1)
+        agree = (hits + 0.5 * empty) / (known - 0.5 * empty + missed)
         full = _complete(unit)
         if full is not None and sum(full) > 0 and sum(full) % p == 0 and is_valid(full):
             results.append((p, full, agree))
