@@ -524,7 +524,7 @@ def extract_flights(
             continue
         if seed is not None and not _halves_agree(tr, f, i):
             continue  # two balls' halves: left for stitch_hidden_apexes
-        if seed is not None and f.i0 + 1 <= i < f.i1 - 1:
+        if seed is not None and _two_halves(f, i):
             f.extra["hidden_apex"] = True  # both halves seen, and they agree
         covered[f.i0 : f.i1 + 1] = True
         flights.append(f)
@@ -558,6 +558,11 @@ def _off_reference(
     return (centre[0] + (xy[0] - centre[0]) / ka, centre[1] + (xy[1] - centre[1]) / ka)
 
 
+def _two_halves(f: Flight, i: int) -> bool:
+    """Whether an arc across a gap after sample ``i`` has two samples or more each side."""
+    return f.i0 + 1 <= i < f.i1 - 1
+
+
 def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
     """Whether an arc across a hidden apex (a gap after sample i) is one ball's.
 
@@ -568,7 +573,7 @@ def _halves_agree(tr: TrackSamples, f: Flight, i: int) -> bool:
     says when its apex was; one flight's halves agree (as in
     ``stitch_hidden_apexes``). A half of one sample always passes.
     """
-    if not f.i0 + 1 <= i < f.i1 - 1:
+    if not _two_halves(f, i):
         return True
     apex = []
     for lo, hi in ((f.i0, i), (i + 1, f.i1)):

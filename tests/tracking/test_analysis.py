@@ -396,6 +396,13 @@ def test_a_shorter_unit_wins_between_readings_that_explain_the_flights_as_well()
     assert score_reading(reading((7, 1, 6, 2), 0.9), None) > score_reading(short, None)
 
 
+def _landing_near(tr, t_s: float) -> int:
+    """The sample where a ball of ``siteswap_tracks`` reaches the hands (y = 400)
+    on its landing nearest ``t_s``."""
+    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
+    return min(land, key=lambda j: abs(tr.t[j] - t_s))
+
+
 def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     """The dropped ball glances off the hand (its sideways speed changes, so its fall
     is no longer the arc's parabola) and leaves through the bottom of the picture.
@@ -406,8 +413,7 @@ def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     tracks = siteswap_tracks("3", noise_px=0.3)
     tr = tracks[0]
     # its landing at the hands (y = 400) nearest 5 s: from then on it falls out
-    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
-    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    k = _landing_near(tr, 5.0)
     vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
     dt = np.arange(1, 9) / 30.0
     fall = np.stack([tr.xy[k, 0] + 160.0 * dt, tr.xy[k, 1] + vy * dt + 0.5 * G_PX * dt**2], 1)
@@ -446,8 +452,7 @@ def test_a_track_that_jumps_from_a_caught_ball_to_a_knee_did_not_fall_out(held):
 
     tracks = siteswap_tracks("3", noise_px=0.3)
     tr = tracks[0]
-    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
-    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    k = _landing_near(tr, 5.0)
     dt = np.arange(1, held + 2) / 30.0
     x = np.full(held + 1, tr.xy[k, 0])
     y = tr.xy[k, 1] + 6.0 * np.arange(1, held + 2)  # down with the hand, 6 px a frame
@@ -471,8 +476,7 @@ def test_a_fall_seen_only_after_the_ball_was_lost_in_the_hand_did_not_fall_out()
 
     tracks = siteswap_tracks("3", noise_px=0.3)
     tr = tracks[0]
-    land = [k for k in range(1, len(tr)) if tr.xy[k - 1, 1] < 395 <= tr.xy[k, 1]]
-    k = min(land, key=lambda j: abs(tr.t[j] - 5.0))
+    k = _landing_near(tr, 5.0)
     vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
 
     def fell(frames: list[int]) -> bool:
