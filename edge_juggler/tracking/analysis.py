@@ -1021,6 +1021,8 @@ BEAT_RANGE_S = (0.15, 0.8)
 TIMING_SLACK = 0.3
 TIMING_WEIGHT = 0.3
 COUNT_HINT_WEIGHT = 0.15
+FLOOR_BELOW_HANDS_M = 0.45  # an arc that ends this far below the hands: on the floor
+FELL_TO_FLOOR_M = 0.7  # a ball followed falling on past its catch this far below them
 DROP_PAST_HANDS_M = 0.15  # a ball last seen this far below the hands, falling out: dropped
 OCCAM_PER_BEAT = 0.01  # between readings that explain the flights as well: the shorter unit
 CLOCK_SHIFT = 0.01  # beats whose period is this far off the unit's are re-clocked
@@ -1738,8 +1740,13 @@ def analyse_flights(
         flights = split_bounces(flights, level, scale)
         for f in flights:
             below = scale.metres(f.catch_xy[1] - level, f.z_m)
-            if below is not None and below > 0.45:  # the floor, not a low catch
+            if below is not None and below > FLOOR_BELOW_HANDS_M:  # not a low catch
                 f.dropped = True
+            # or it was seen falling on along its arc to the floor
+            if f.fell_to_y is not None:
+                deep = scale.metres(f.fell_to_y - level, f.z_m)
+                if deep is not None and deep > FELL_TO_FLOOR_M:
+                    f.dropped = True
             # or it fell on past the hands and out of the picture (hands well above
             # the bottom edge: no catch happens there)
             fell = f.fell_out_y

@@ -86,6 +86,8 @@ class Flight:
     open_end: bool = False  # the track ended while the ball was still flying
     # right after this arc the ball fell out of the picture's bottom: where it was last seen
     fell_out_y: float | None = None
+    # ... or it fell on along this arc's parabola, in view: the lowest row seen so
+    fell_to_y: float | None = None
     throw_hand: str | None = None
     catch_hand: str | None = None
     height_m: float | None = None
@@ -965,6 +967,40 @@ def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSam
     return out
 
 
+FALL_ALONG_MIN = 3  # samples past the catch on the arc's own fall: a drop seen to the floor
+
+
+def _fall_along(tr: TrackSamples, f: Flight, g_px: float, radius_px: float) -> float | None:
+    """Lowest row the ball reached after the catch while keeping to the arc's fall.
+
+    Frame after frame (after the first, up to 0.1 s on) each sample must have
+    fallen on from the catch as far as the arc's parabola says, within 30 % and
+    a radius or two (the apex time is a few frames uncertain and the ball moves
+    in depth); at least ``FALL_ALONG_MIN`` of them a radius below the catch.
+    A hand that dips with a caught ball slows it at once (71 wide depth s17:
+    26 px in the first frame, then 4 and 3 where the fall wanted 25 and 28); a
+    track that jumps to another thing leaves the parabola.
+    """
+    ay = f.apex_xy[1]
+
+    def fall(t: float) -> float:
+        return ay + 0.5 * g_px * (t - f.t_apex) ** 2
+
+    y0, base = float(tr.xy[f.i1, 1]), fall(f.t_catch)
+    step = 1.5 * float(np.median(np.diff(tr.t)))
+    k, below = f.i1, 0
+    # (the hand may hide it for a frame or two as it glances off; after that a
+    # gap is where the track jumped on to something lower: a knee, 633 binned s9)
+    while k + 1 < len(tr) and tr.t[k + 1] - tr.t[k] <= (0.1 if k == f.i1 else step):
+        want = fall(float(tr.t[k + 1])) - base
+        got = float(tr.xy[k + 1, 1]) - y0
+        if not 0.7 * want - radius_px <= got <= 1.3 * want + 2 * radius_px:
+            break
+        k += 1
+        below += got > radius_px
+    return float(tr.xy[k, 1]) if below >= FALL_ALONG_MIN else None
+
+
 def mark_fell_out(
     tracks: list[TrackSamples], flights: list[Flight], g_px: float, height_px: float
 ) -> None:
@@ -974,9 +1010,10 @@ def mark_fell_out(
     past the hands (deflected off a hand, so often as a new little arc) and
     leaves through the bottom. The track must end within 0.3 s of the arc,
     still falling, and one frame later the ball would be cut by the bottom edge
-    (``fell_out_y``: where it was last seen). Whether that is a drop
-    (last seen well below the hands, not a low catch at the edge) is for the
-    analysis to say.
+    (``fell_out_y``: where it was last seen). With the floor in view, it may
+    instead be seen falling on along the arc's parabola (``fell_to_y``: how
+    far). Whether either is a drop (well below the hands, not a low catch) is
+    for the analysis to say.
     """
     by_id = {tr.id: tr for tr in tracks}
     radius_px = BALL_RADIUS_M * g_px / G
@@ -985,17 +1022,23 @@ def mark_fell_out(
         if tr is None or f.open_end or "stitched" in f.extra or f.i1 >= len(tr):
             continue
         last = len(tr) - 1
-        if last < 1 or tr.t[last] - f.t_catch > 0.3 or tr.t[f.i1] != f.t_catch:
-            continue
-        # falling on past the hand shows in two samples at least: one sample well
-        # below the catch is as likely another thing the track jumped to (a knee
-        # below a binned camera's hands, 633 binned s12)
-        if sum(tr.xy[f.i1 + 1 :, 1] > tr.xy[f.i1, 1] + radius_px) < 2:
+        if last <= f.i1 or tr.t[f.i1] != f.t_catch:
             continue
         # and at once: a dropped ball falls on from the hand it glanced off; a track
         # lost in the hand for four frames went on with specks that happened to lie
         # on that fall (a 1.6 px noise hole beside a 3.5 px ball, 51 binned s2)
         if tr.t[f.i1 + 1] - f.t_catch > 0.1:
+            continue
+        # a floor in view: the ball kept to its own arc's fall well past the hand,
+        # then lay or bounced there (3b drop wide depth s9: cut at the hands' level,
+        # it fell on 110 px to the floor along that parabola within 13 px)
+        f.fell_to_y = _fall_along(tr, f, g_px, radius_px)
+        if tr.t[last] - f.t_catch > 0.3:
+            continue
+        # falling on past the hand shows in two samples at least: one sample well
+        # below the catch is as likely another thing the track jumped to (a knee
+        # below a binned camera's hands, 633 binned s12)
+        if sum(tr.xy[f.i1 + 1 :, 1] > tr.xy[f.i1, 1] + radius_px) < 2:
             continue
         # nor does a last sample far past where the fall was going (the track
         # jumped from the ball in the hand to a knee 21 px past that fall three

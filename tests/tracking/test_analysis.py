@@ -434,10 +434,50 @@ def test_a_ball_that_falls_past_the_hands_and_out_of_the_picture_is_a_drop():
     assert s["siteswap"] == "3" and s["ball_count"] == 3
     assert [f.extra.get("lost") for f in flights if f.dropped] == [None]
     # a tall picture: the ball was still in view, so it did not fall out of it;
-    # the drop is then only known because that ball's beats stay empty
+    # it was seen falling on along its arc 1.1 m past the hands: to the floor
     s, flights = analyse(2000.0)
     assert all(f.fell_out_y is None for f in flights)
-    assert s["drops"] == 1 and [f.extra.get("lost") for f in flights if f.dropped] == [True]
+    assert s["drops"] == 1 and s["siteswap"] == "3"
+    (drop,) = [f for f in flights if f.dropped]
+    assert drop.fell_to_y is not None and drop.fell_to_y > tr.xy[k, 1] + 140  # 0.7 m
+    assert "lost" not in drop.extra
+
+
+@pytest.mark.parametrize("slows", [False, True])
+def test_a_ball_seen_falling_on_along_its_arc_to_the_floor_is_a_drop(slows):
+    """A floor in view (wide depth): the arc is cut at the hands' level, and the
+    ball falls on along the same parabola 0.9 m to the floor, where it lies
+    (3b drop wide depth s9). A caught ball that the hand carries down slows at
+    once and is no drop, however far the hand takes it."""
+    from edge_juggler.tracking.flights import TrackSamples, mark_fell_out
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    tr = tracks[0]
+    k = _landing_near(tr, 5.0)
+    vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
+    n = 1 + int(np.ceil(30 * (np.sqrt(vy**2 + 2 * G_PX * 180.0) - vy) / G_PX))
+    dt = np.arange(1, n + 1) / 30.0
+    y = tr.xy[k, 1] + (vy * dt + 0.5 * G_PX * dt**2 if not slows else 6.0 * np.arange(1, n + 1))
+    y = np.minimum(y, tr.xy[k, 1] + 180.0)  # the floor, 0.9 m below the hands
+    rest = np.arange(1, 16) / 30.0 + dt[-1]  # then it lies there half a second
+    t = np.concatenate([tr.t[: k + 1], tr.t[k] + dt, tr.t[k] + rest])
+    fall = np.stack([np.full(n + 15, tr.xy[k, 0]), np.concatenate([y, np.full(15, y[-1])])], 1)
+    xy = np.concatenate([tr.xy[: k + 1], fall])
+    tracks[0] = TrackSamples(tr.id, t, xy, np.round(t * 30).astype(int))
+    scale = Scale(G_PX)
+    flights = clean_flights([f for tr in tracks for f in extract_flights(tr, G_PX)], scale)
+    mark_fell_out(tracks, flights, G_PX, 2000.0)
+    assert all(f.fell_out_y is None for f in flights)
+    s, _ = analyse_flights(flights, scale, duration_s=12.0)
+    if slows:  # (the ball is not thrown again, so its empty beats may still say lost)
+        assert all(f.fell_to_y is None or f.fell_to_y < f.catch_xy[1] + 10 for f in flights)
+        assert all(f.extra.get("lost") for f in flights if f.dropped)
+    else:
+        assert s["drops"] == 1 and [f.t_catch < 5.5 for f in flights if f.dropped] == [True]
+        # seen falling, not only missed afterwards
+        assert [f.extra.get("lost") for f in flights if f.dropped] == [None]
+        assert s["siteswap"] == "3" and s["ball_count"] == 3
 
 
 @pytest.mark.parametrize("held", [0, 3])
