@@ -410,6 +410,24 @@ MISSED_MIN_SHARE = 0.15  # ... and at least this share of them
 MISSED_LATE = 0.25  # ... each this close to its beat on a steady clock (of a beat)
 
 
+def _one_ball_refill(unit: list[int]) -> dict[int, int]:
+    """The 0s of a unit that repeats a shorter pattern but for them, each with the
+    value that pattern has there, when they are one ball's throws (their values
+    add up to the unit's length): 633033 is 633 twice with one 6 missing, 515001
+    51 three times with one ball's 5 and 1 missing. (300 as 3 would be two balls.)"""
+    p = len(unit)
+    for d in range(2, p // 2 + 1):
+        if p % d:
+            continue
+        at: dict[int, int] = {}
+        if any(v and at.setdefault(i % d, v) != v for i, v in enumerate(unit)) or len(at) < d:
+            continue
+        fill = {q: at[q % d] for q, v in enumerate(unit) if v == 0}
+        if sum(fill.values()) == p:
+            return fill
+    return {}
+
+
 def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | None:
     """The unit with a ball the camera mostly misses, read as a 0 (3 reads 330).
 
@@ -422,8 +440,8 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
     steady clock (``_steady_beats``). A ball dropped unseen leaves its beats
     empty from the drop on: filled only while its empty beats at the end are
     as likely as those anywhere else. A ball never seen at all is filled where
-    the unit is a pattern twice over but for its 0 (633033: 633 with the ball
-    that throws every other 6 unseen).
+    the unit repeats a shorter pattern but for its 0s (633033: 633 with the ball
+    that throws every other 6 unseen; see ``_one_ball_refill``).
     """
     if not r.unit or 0 not in r.unit or len(r.beats) < 8:
         return None
@@ -436,6 +454,7 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
     lo, hi = min(beat.values()), max(beat.values())
     rot = _rotation(r, beat, lo)
     unit = list(r.unit)
+    refill = _one_ball_refill(unit)
     for q, v in enumerate(r.unit):
         if v != 0:
             continue
@@ -444,15 +463,12 @@ def missed_ball_unit(flights: list[Flight], r: Reading) -> tuple[int, ...] | Non
             b: r.values.get(i) for i, b in beat.items() if (b - lo + rot) % p == q and i in on_time
         }
         seen = [x for x in on.values() if x]
-        # a unit that is a pattern twice over but for this 0, where the other half
-        # throws ``other``: the 0 is a ball never (or seldom) seen (its colour never
-        # learned, a shiny ball), confined to its beats (633 read 633033 on wide
-        # depth s13 with one 6 seen on 5 beats, on webcam s10 with none; 645045)
-        half = len(unit) // 2
-        other = unit[(q + half) % len(unit)] if len(unit) % 2 == 0 and half >= 2 else 0
-        twice = other > 0 and 0 not in unit[:q] + unit[q + 1 :]
-        if twice and (not seen or Counter(seen).most_common(1)[0][0] == other):
-            unit[q] = other
+        # a unit that is a shorter pattern over and over but for its 0s: they are a
+        # ball never (or seldom) seen (its colour never learned, a shiny ball),
+        # confined to its beats (633 read 633033 on wide depth s13 with one 6 seen
+        # on 5 beats, on webcam s10 with none; 645045; 51 read 515001)
+        if q in refill and (not seen or Counter(seen).most_common(1)[0][0] == refill[q]):
+            unit[q] = refill[q]
             continue
         if not seen:
             continue

@@ -904,13 +904,17 @@ def test_five_throws_are_too_few_to_read_a_pattern_from():
     assert s["siteswap"] is None and s["ball_count"] == 1
 
 
-@pytest.mark.parametrize(("pattern", "balls"), [("633", 4), ("645", 5), ("4", 4)])
+@pytest.mark.parametrize(
+    ("pattern", "balls"), [("633", 4), ("645", 5), ("4", 4), ("51", 3), ("534", 4)]
+)
 def test_a_ball_never_seen_on_its_own_beats_is_still_counted(pattern, balls):
     """A ball whose colour is never learned: in a 633 the 6s of one ball always
     fall on every other 6's beat (6 is a multiple of the period), so without it
     the clip reads 633033 with three balls (633 webcam s10, 645045 likewise; a 4
-    reads 4440). A unit that is a pattern twice over but for that 0 is the
-    pattern with a ball unseen."""
+    reads 4440; a 51 515001, its 5 and 1 missing every third time, 51 nfov
+    colour s0; 534 534034530, 534 nfov colour s0). A unit that repeats a shorter
+    pattern but for its 0s, which add up to one ball, is that pattern with a
+    ball unseen."""
     flights, scale = _ideal_flights(pattern)
     hidden = max(flights, key=lambda f: f.duration).ball
     seen = [f for f in flights if f.ball != hidden]
