@@ -769,6 +769,10 @@ def stitch_hidden_apexes(
             step = float(np.median(np.diff(tr_f.t))) if len(tr_f) > 1 else max_gap_s
             if len(t) <= 6 and float(np.diff(t).max(initial=0.0)) > min(max_gap_s, 2.5 * step):
                 continue
+            # nor three samples that made an "arc" (the ball cut by the top edge on
+            # its way up: 71 nfov depth s14 lost every 7 between 3 and 4.4 s so)
+            if len(t) <= 3:
+                continue
             covered[f.ball][f.i0 : f.i1 + 1] = True
     ends, starts = [], []
     for tr in tracks:

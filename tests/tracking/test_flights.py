@@ -541,6 +541,20 @@ def test_a_short_arc_across_the_hidden_apex_does_not_block_the_stitch():
     assert stitch_hidden_apexes([tr], extract_flights(tr, G_PX), G_PX) == []
 
 
+def test_a_three_sample_arc_at_the_top_of_a_half_does_not_block_the_stitch():
+    """Near the top edge the ball is cut and its last samples up flatten into a
+    three-sample "arc" (cleaning drops it later); the half it sits on must still
+    stitch (71 nfov depth s14: every 7 between 3 and 4.4 s lost so)."""
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tr = _out_of_the_top()
+    k = int(np.flatnonzero(np.diff(tr.t) > 0.25)[0])  # the last sample up
+    t0, t1, y = float(tr.t[k - 2]), float(tr.t[k]), float(tr.xy[k, 1])
+    speck = Flight(7, k - 2, k, t0, t1, 0.5 * (t0 + t1), (0, y), (0, y), (0, y - 2), G_PX, 2.0)
+    (joined,) = stitch_hidden_apexes([tr], [speck], G_PX)
+    assert joined.t_throw <= tr.t[2] and joined.t_catch >= tr.t[-3]
+
+
 def test_a_tracks_own_arc_outranks_a_stitch_of_its_halves():
     from dataclasses import replace
 
