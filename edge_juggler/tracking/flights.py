@@ -1021,8 +1021,9 @@ def mark_fell_out(
     still falling, and one frame later the ball would be cut by the bottom edge
     (``fell_out_y``: where it was last seen). With the floor in view, it may
     instead be seen falling on along the arc's parabola (``fell_to_y``: how
-    far). Whether either is a drop (well below the hands, not a low catch) is
-    for the analysis to say.
+    far), by its own track or by another that took it on right after the catch.
+    Whether either is a drop (well below the hands, not a low catch) is for the
+    analysis to say.
     """
     by_id = {tr.id: tr for tr in tracks}
     radius_px = BALL_RADIUS_M * g_px / G
@@ -1061,15 +1062,72 @@ def mark_fell_out(
             last -= 1
         if last <= f.i1:
             continue
-        dt = float(tr.t[last] - tr.t[last - 1])
-        vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
-        if vy <= 0:
-            continue
-        # no faster than a free fall from the arc's apex (a jump between two samples
-        # of different things is no speed)
-        vy = min(vy, g_px * float(tr.t[last] - f.t_apex) * 1.2)
-        # one frame on it would be cut by the edge (a ball's radius in from it);
-        # caught balls lost a little above the hands are not
-        step = float(np.median(np.diff(tr.t)))  # one frame (the last gap may be two)
-        if tr.xy[last, 1] + vy * step + 0.5 * g_px * step * step >= height_px - radius_px:
+        if _leaves_bottom(tr, last, f, g_px, radius_px, height_px):
             f.fell_out_y = float(tr.xy[last, 1])
+    # the ball's own track stayed with the hand while another took the falling ball
+    # on (3b drop nfov depth s24: caught at 406 px by the one, on by the other
+    # from 455 px a frame later to 564, out of the bottom)
+    for f in flights:
+        if f.open_end or f.fell_out_y is not None or f.fell_to_y is not None:
+            continue
+        if (on := _fall_elsewhere(tracks, f, g_px, radius_px)) is not None:
+            tr, last = on
+            f.fell_to_y = float(tr.xy[last, 1])
+            if last == len(tr) - 1 and _leaves_bottom(tr, last, f, g_px, radius_px, height_px):
+                f.fell_out_y = f.fell_to_y
+
+
+def _leaves_bottom(
+    tr: TrackSamples, last: int, f: Flight, g_px: float, radius_px: float, height_px: float
+) -> bool:
+    """Whether the ball, falling at its last sample, is cut by the bottom edge a frame on."""
+    dt = float(tr.t[last] - tr.t[last - 1])
+    vy = float(tr.xy[last, 1] - tr.xy[last - 1, 1]) / dt if 0 < dt <= 0.1 else 0.0
+    if vy <= 0:
+        return False
+    # no faster than a free fall from the arc's apex (a jump between two samples
+    # of different things is no speed)
+    vy = min(vy, g_px * float(tr.t[last] - f.t_apex) * 1.2)
+    # one frame on it would be cut by the edge (a ball's radius in from it);
+    # caught balls lost a little above the hands are not
+    step = float(np.median(np.diff(tr.t)))  # one frame (the last gap may be two)
+    return bool(tr.xy[last, 1] + vy * step + 0.5 * g_px * step * step >= height_px - radius_px)
+
+
+def _fall_elsewhere(
+    tracks: list[TrackSamples], f: Flight, g_px: float, radius_px: float
+) -> tuple[TrackSamples, int] | None:
+    """Another track that starts on the arc's fall right after its catch and keeps to
+    it (the track and its last sample that does), as ``_fall_along`` asks, and
+    sideways too: there the ball flies on as it flew. A hand, or another ball
+    thrown, does not fall at g from where the catch was."""
+    dur = f.t_catch - f.t_throw
+    vx = (f.catch_xy[0] - f.throw_xy[0]) / dur if dur > 0 else 0.0
+    ay = f.apex_xy[1]
+
+    def fall(t: float) -> float:
+        return ay + 0.5 * g_px * (t - f.t_apex) ** 2
+
+    (x0, y0), base = f.catch_xy, fall(f.t_catch)
+    best: tuple[TrackSamples, int] | None = None
+    for tr in tracks:
+        if tr.id == f.ball or len(tr) < 2:
+            continue
+        k = int(np.searchsorted(tr.t, f.t_catch, side="right"))
+        if k >= len(tr) or tr.t[k] - f.t_catch > 0.1:
+            continue
+        step = 1.5 * float(np.median(np.diff(tr.t)))
+        last, below = None, 0
+        while k < len(tr) and (last is None or tr.t[k] - tr.t[last] <= step):
+            t = float(tr.t[k])
+            want, got = fall(t) - base, float(tr.xy[k, 1]) - y0
+            if not 0.7 * want - radius_px <= got <= 1.3 * want + 2 * radius_px:
+                break
+            if abs(float(tr.xy[k, 0]) - (x0 + vx * (t - f.t_catch))) > 2 * radius_px + 0.1 * want:
+                break
+            last, below = k, below + (got > radius_px)
+            k += 1
+        if last is not None and below >= FALL_ALONG_MIN:
+            if best is None or tr.xy[last, 1] > best[0].xy[best[1], 1]:
+                best = (tr, last)
+    return best

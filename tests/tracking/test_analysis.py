@@ -493,6 +493,43 @@ def test_a_ball_seen_falling_on_along_its_arc_to_the_floor_is_a_drop(slows):
         assert s["siteswap"] == "3" and s["ball_count"] == 3
 
 
+@pytest.mark.parametrize("sideways", [0.0, 300.0])
+def test_a_fall_another_track_took_on_is_a_drop(sideways):
+    """The ball's own track stays with the hand at the catch, and another takes the
+    falling ball on a frame later, along the arc's parabola and out of the bottom
+    of the picture (3b drop nfov depth s24). Something that falls so but drifts
+    sideways 300 px/s off the arc's course (a hand, another ball) is not it."""
+    from edge_juggler.tracking.flights import TrackSamples, mark_fell_out
+    from tests.tracking.helpers import G_PX
+
+    tracks = siteswap_tracks("3", noise_px=0.3)
+    tr = tracks[0]
+    k = _landing_near(tr, 5.0)
+    held = tr.t[k] + np.arange(1, 16) / 30.0  # the own track: in the hand, still
+    t_own = np.concatenate([tr.t[: k + 1], held])
+    xy_own = np.concatenate([tr.xy[: k + 1], np.tile(tr.xy[k], (15, 1))])
+    tracks[0] = TrackSamples(tr.id, t_own, xy_own, np.round(t_own * 30).astype(int))
+    vx = (tr.xy[k, 0] - tr.xy[k - 1, 0]) * 30.0
+    vy = (tr.xy[k, 1] - tr.xy[k - 1, 1]) * 30.0
+    dt = np.arange(2, 12) / 30.0
+    fall = np.stack(
+        [tr.xy[k, 0] + (vx + sideways) * dt, tr.xy[k, 1] + vy * dt + 0.5 * G_PX * dt**2], 1
+    )
+    seen = fall[:, 1] < 560  # the picture is 560 rows high
+    t = tr.t[k] + dt[seen]
+    tracks.append(TrackSamples(99, t, fall[seen], np.round(t * 30).astype(int)))
+    scale = Scale(G_PX)
+    flights = clean_flights([f for tr in tracks for f in extract_flights(tr, G_PX)], scale)
+    mark_fell_out(tracks, flights, G_PX, 560.0)
+    (arc,) = [f for f in flights if f.ball == tr.id and abs(f.t_catch - tr.t[k]) < 0.1]
+    if sideways:
+        assert arc.fell_out_y is None and arc.fell_to_y is None
+    else:
+        assert arc.fell_out_y is not None and arc.fell_out_y > 500
+        s, _ = analyse_flights(flights, scale, duration_s=12.0)
+        assert s["drops"] == 1 and arc.dropped and "lost" not in arc.extra
+
+
 @pytest.mark.parametrize("held", [0, 3])
 def test_a_track_that_jumps_from_a_caught_ball_to_a_knee_did_not_fall_out(held):
     """Binned depth: the bottom of the picture is 0.5 m below the hands. A track
