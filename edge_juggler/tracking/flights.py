@@ -979,35 +979,48 @@ def drop_top_edge(tracks: list[TrackSamples], margin_px: float) -> list[TrackSam
 FALL_ALONG_MIN = 3  # samples past the catch on the arc's own fall: a drop seen to the floor
 
 
-def _fall_along(tr: TrackSamples, f: Flight, g_px: float, radius_px: float) -> float | None:
-    """Lowest row the ball reached after the catch while keeping to the arc's fall.
+def _fall_along(
+    tr: TrackSamples,
+    k: int,
+    f: Flight,
+    g_px: float,
+    radius_px: float,
+    y0: float,
+    x_line: tuple[float, float] | None = None,
+) -> int | None:
+    """Last sample from ``k`` on that keeps to the arc's fall past its catch (at
+    row ``y0``), or None unless ``FALL_ALONG_MIN`` of them are a radius below it.
 
-    Frame after frame (after the first, up to 0.1 s on) each sample must have
-    fallen on from the catch as far as the arc's parabola says, within 30 % and
-    a radius or two (the apex time is a few frames uncertain and the ball moves
-    in depth); at least ``FALL_ALONG_MIN`` of them a radius below the catch.
-    A hand that dips with a caught ball slows it at once (71 wide depth s17:
-    26 px in the first frame, then 4 and 3 where the fall wanted 25 and 28); a
-    track that jumps to another thing leaves the parabola.
+    The first sample within 0.1 s of the catch (the hand may hide the ball for a
+    frame or two as it glances off), then frame after frame (after that a gap is
+    where the track jumped on to something lower: a knee, 633 binned s9); each
+    must have fallen from the catch as far as the arc's parabola says, within
+    30 % and a radius or two (the apex time is a few frames uncertain and the
+    ball moves in depth). A hand that dips with a caught ball slows it at once
+    (71 wide depth s17: 26 px in the first frame, then 4 and 3 where the fall
+    wanted 25 and 28). ``x_line`` (x at the catch, sideways speed): it must keep
+    to the arc's course sideways too.
     """
     ay = f.apex_xy[1]
 
     def fall(t: float) -> float:
         return ay + 0.5 * g_px * (t - f.t_apex) ** 2
 
-    y0, base = float(tr.xy[f.i1, 1]), fall(f.t_catch)
-    step = 1.5 * float(np.median(np.diff(tr.t)))
-    k, below = f.i1, 0
-    # (the hand may hide it for a frame or two as it glances off; after that a
-    # gap is where the track jumped on to something lower: a knee, 633 binned s9)
-    while k + 1 < len(tr) and tr.t[k + 1] - tr.t[k] <= (0.1 if k == f.i1 else step):
-        want = fall(float(tr.t[k + 1])) - base
-        got = float(tr.xy[k + 1, 1]) - y0
+    base = fall(f.t_catch)
+    step = 1.5 * float(np.median(np.diff(tr.t))) if len(tr) > 1 else 0.0
+    last, below, prev = None, 0, f.t_catch
+    while k < len(tr) and tr.t[k] - prev <= (0.1 if last is None else step):
+        t = float(tr.t[k])
+        want, got = fall(t) - base, float(tr.xy[k, 1]) - y0
         if not 0.7 * want - radius_px <= got <= 1.3 * want + 2 * radius_px:
             break
+        if x_line is not None:
+            x_at = x_line[0] + x_line[1] * (t - f.t_catch)
+            if abs(float(tr.xy[k, 0]) - x_at) > 2 * radius_px + 0.1 * want:
+                break
+        last, below, prev = k, below + (got > radius_px), t
         k += 1
-        below += got > radius_px
-    return float(tr.xy[k, 1]) if below >= FALL_ALONG_MIN else None
+    return last if below >= FALL_ALONG_MIN else None
 
 
 def mark_fell_out(
@@ -1042,7 +1055,8 @@ def mark_fell_out(
         # a floor in view: the ball kept to its own arc's fall well past the hand,
         # then lay or bounced there (3b drop wide depth s9: cut at the hands' level,
         # it fell on 110 px to the floor along that parabola within 13 px)
-        f.fell_to_y = _fall_along(tr, f, g_px, radius_px)
+        on = _fall_along(tr, f.i1 + 1, f, g_px, radius_px, float(tr.xy[f.i1, 1]))
+        f.fell_to_y = float(tr.xy[on, 1]) if on is not None else None
         if tr.t[last] - f.t_catch > 0.3:
             continue
         # falling on past the hand shows in two samples at least: one sample well
@@ -1102,32 +1116,13 @@ def _fall_elsewhere(
     sideways too: there the ball flies on as it flew. A hand, or another ball
     thrown, does not fall at g from where the catch was."""
     dur = f.t_catch - f.t_throw
-    vx = (f.catch_xy[0] - f.throw_xy[0]) / dur if dur > 0 else 0.0
-    ay = f.apex_xy[1]
-
-    def fall(t: float) -> float:
-        return ay + 0.5 * g_px * (t - f.t_apex) ** 2
-
-    (x0, y0), base = f.catch_xy, fall(f.t_catch)
+    x_line = (f.catch_xy[0], (f.catch_xy[0] - f.throw_xy[0]) / dur if dur > 0 else 0.0)
     best: tuple[TrackSamples, int] | None = None
     for tr in tracks:
-        if tr.id == f.ball or len(tr) < 2:
+        if tr.id == f.ball:
             continue
         k = int(np.searchsorted(tr.t, f.t_catch, side="right"))
-        if k >= len(tr) or tr.t[k] - f.t_catch > 0.1:
-            continue
-        step = 1.5 * float(np.median(np.diff(tr.t)))
-        last, below = None, 0
-        while k < len(tr) and (last is None or tr.t[k] - tr.t[last] <= step):
-            t = float(tr.t[k])
-            want, got = fall(t) - base, float(tr.xy[k, 1]) - y0
-            if not 0.7 * want - radius_px <= got <= 1.3 * want + 2 * radius_px:
-                break
-            if abs(float(tr.xy[k, 0]) - (x0 + vx * (t - f.t_catch))) > 2 * radius_px + 0.1 * want:
-                break
-            last, below = k, below + (got > radius_px)
-            k += 1
-        if last is not None and below >= FALL_ALONG_MIN:
-            if best is None or tr.xy[last, 1] > best[0].xy[best[1], 1]:
-                best = (tr, last)
+        last = _fall_along(tr, k, f, g_px, radius_px, f.catch_xy[1], x_line)
+        if last is not None and (best is None or tr.xy[last, 1] > best[0].xy[best[1], 1]):
+            best = (tr, last)
     return best
