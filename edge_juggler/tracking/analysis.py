@@ -927,14 +927,15 @@ def _period_in(core: list, max_period: int) -> tuple[tuple[int, ...] | None, flo
     for p in range(1, min(max_period, len(core) // 3) + 1):  # each beat seen 3+ times
         unit: list[int | None] = []
         hits = 0
-        missed = 0  # unseen beats where the unit puts a throw high enough to be seen
         empty = 0  # empty beats where the unit has an empty hand (half the evidence)
+        unseen: list[int] = []  # per beat of the unit: its turns no throw was seen on
         for r in range(p):
             counts: dict[int, int] = {}
             col = core[r::p]
             for v in col:
                 if v is not None:
                     counts[v] = counts.get(v, 0) + 1
+            unseen.append(len(col) - sum(counts.values()))
             # a beat mostly unseen stays unseen: one stray flight does not name it
             if counts and 3 * sum(counts.values()) >= len(col):
                 val = max(counts, key=counts.__getitem__)  # first seen wins ties
@@ -943,20 +944,16 @@ def _period_in(core: list, max_period: int) -> tuple[tuple[int, ...] | None, flo
                     empty += counts[val]
                 else:
                     hits += counts[val]
-                if val >= 3:
-                    missed += len(col) - sum(counts.values())
             else:
                 unit.append(None)
         full = _complete(unit)
         if full is None:
             continue
-        # a beat left unseen that the completion makes a visible throw pays for its
-        # unseen beats too: otherwise a window without the seen 6s of a 633 reads
-        # 3 on them for free (633 Kinect v1 s11: 3 at 0.91 in a window, 633 at 0.81
-        # over the whole)
-        missed += sum(
-            sum(v is None for v in core[r::p]) for r in range(p) if unit[r] is None and full[r] >= 3
-        )
+        # a beat whose value is a throw high enough to be seen pays for its unseen
+        # turns, whether a seen value named it or the completion did (otherwise a
+        # window without the seen 6s of a 633 read 3 on them for free: 633 Kinect v1
+        # s11, 3 at 0.91 in a window, 633 at 0.81 over the whole)
+        missed = sum(u for u, w in zip(unseen, full, strict=True) if w >= 3)
         agree = (hits + 0.5 * empty) / (known - 0.5 * empty + missed)
         if sum(full) > 0 and sum(full) % p == 0 and is_valid(full):
             results.append((p, full, agree))

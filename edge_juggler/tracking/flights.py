@@ -755,6 +755,9 @@ def stitch_hidden_apexes(
     tol = max(min_tol_px, tol_m * px_per_m)
     covered = {tr.id: np.zeros(len(tr), dtype=bool) for tr in tracks}
     by_id = {tr.id: tr for tr in tracks}
+    frame_s = {
+        tr.id: float(np.median(np.diff(tr.t))) if len(tr) > 1 else max_gap_s for tr in tracks
+    }
     for f in flights:
         if f.ball in covered:
             # a short arc across a gap (the last samples up and the first down, fitted
@@ -764,10 +767,9 @@ def stitch_hidden_apexes(
             # (nor one over a dropout of three frames or more, where the track went on
             # from one ball leaving the top to another coming back: 71 nfov depth s22,
             # 0.13 s, every 7's halves blocked so: 15 flights of 50 throws)
-            tr_f = by_id[f.ball]
-            t = tr_f.t[f.i0 : f.i1 + 1]
-            step = float(np.median(np.diff(tr_f.t))) if len(tr_f) > 1 else max_gap_s
-            if len(t) <= 6 and float(np.diff(t).max(initial=0.0)) > min(max_gap_s, 2.5 * step):
+            t = by_id[f.ball].t[f.i0 : f.i1 + 1]
+            dropout = min(max_gap_s, 2.5 * frame_s[f.ball])
+            if len(t) <= 6 and float(np.diff(t).max(initial=0.0)) > dropout:
                 continue
             # nor three samples that made an "arc" (the ball cut by the top edge on
             # its way up: 71 nfov depth s14 lost every 7 between 3 and 4.4 s so)
@@ -1007,9 +1009,8 @@ def _fall_along(
         return ay + 0.5 * g_px * (t - f.t_apex) ** 2
 
     base = fall(f.t_catch)
-    step = 1.5 * float(np.median(np.diff(tr.t))) if len(tr) > 1 else 0.0
-    last, below, prev = None, 0, f.t_catch
-    while k < len(tr) and tr.t[k] - prev <= (0.1 if last is None else step):
+    last, below, prev, gap = None, 0, f.t_catch, 0.1
+    while k < len(tr) and tr.t[k] - prev <= gap:
         t = float(tr.t[k])
         want, got = fall(t) - base, float(tr.xy[k, 1]) - y0
         if not 0.7 * want - radius_px <= got <= 1.3 * want + 2 * radius_px:
@@ -1018,6 +1019,8 @@ def _fall_along(
             x_at = x_line[0] + x_line[1] * (t - f.t_catch)
             if abs(float(tr.xy[k, 0]) - x_at) > 2 * radius_px + 0.1 * want:
                 break
+        if last is None:  # from here on frame after frame
+            gap = 1.5 * float(np.median(np.diff(tr.t)))
         last, below, prev = k, below + (got > radius_px), t
         k += 1
     return last if below >= FALL_ALONG_MIN else None
