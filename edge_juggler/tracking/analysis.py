@@ -208,7 +208,9 @@ def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Fli
     for f in flights:
         below = scale.metres(f.apex_xy[1] - level, f.z_m)
         # (it starts or ends on the floor, not at a hand dipping into a catch, and
-        # flies a while, unlike a hand's or a body's twitch down there)
+        # flies a while, unlike a hand's or a body's twitch down there; its apex is
+        # seen: a hidden one is out of sight above, and halves joined over a gap
+        # down there are a track that jumped onto a hand's pass, 71 binned depth s2)
         deep = scale.metres(max(f.throw_xy[1], f.catch_xy[1]) - level, f.z_m)
         bounce = (
             below is not None
@@ -216,6 +218,7 @@ def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Fli
             and below > BOUNCE_BELOW_M
             and deep > BOUNCE_DEEP_M
             and f.t_catch - f.t_throw >= BOUNCE_MIN_S
+            and not f.extra.get("hidden_apex")
         )
         (bounces if bounce else keep).append(f)
     for b in bounces:

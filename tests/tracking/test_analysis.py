@@ -19,7 +19,9 @@ from edge_juggler.tracking.analysis import (
     dedupe_flights,
     drop_scoops,
     find_period,
+    hands_level,
     pass_mask,
+    split_bounces,
 )
 from edge_juggler.tracking.flights import Flight, estimate_gravity_px, extract_flights
 from tests.tracking.helpers import siteswap_tracks
@@ -886,6 +888,27 @@ def test_a_bounce_is_no_throw_and_the_drop_is_where_the_ball_was_missed():
     assert not any(e.type == "throw" and e.t_s == bounce.t_throw for e in ev)
     # the clock goes on after the drop with that ball's beats empty
     assert s["throws"] == _throws_made(lost)
+
+
+def test_halves_stitched_over_a_gap_below_the_hands_are_no_bounce():
+    """A hidden apex is a ball out of sight above the picture or behind the
+    head. Two halves joined over a gap far below the hands are a track that
+    jumped from something still to a hand's pass (71 binned depth s2: every
+    1 hidden, such a "bounce" 0.2 m below the hands made the first 7 a drop
+    before the recording began, and the throws counted only the 24 seen)."""
+    flights, scale = _ideal_flights("3")
+    level, m = hands_level(flights), scale.px_per_m
+    x, t0 = flights[10].catch_xy[0], flights[10].t_catch + 0.1
+    arc = Flight(
+        99, 0, 3, t0, t0 + 0.23, t0 + 0.1, (x, level + 0.34 * m), (x + 25, level + 0.25 * m),
+        (x + 15, level + 0.22 * m), 2000.0, 0.12 * m, extra={"hidden_apex": True},
+    )  # fmt: skip
+    whole = replace(arc, extra={})  # the same arc seen whole is a bounce
+    split_bounces([copy(f) for f in flights] + [whole], level, scale)
+    assert whole.dropped
+    s, ev = analyse_flights([*flights, arc], scale, duration_s=12.0, span=SPAN)
+    assert s["drops"] == 0 and not any(f.dropped for f in flights)
+    assert s["siteswap"] == "3" and s["throws"] == _throws_made(None)
 
 
 @pytest.mark.parametrize("t_s", [3.0, 5.0, 9.0])
