@@ -911,6 +911,25 @@ def test_halves_stitched_over_a_gap_below_the_hands_are_no_bounce():
     assert s["siteswap"] == "3" and s["throws"] == _throws_made(None)
 
 
+def test_a_stray_on_an_empty_beat_does_not_tilt_the_clock_past_the_end():
+    """A 40 whose hand twitched a third of a beat before an empty beat near the
+    end (40 binned depth s6): fitted with the throws, the stray tilted the clock
+    enough to put the next 4 inside the recording, 23 ms before it ends (the 4
+    comes after that). The clock keeps time on the pattern's throws only."""
+    flights, scale = _ideal_flights("40")
+    end = 11.31  # the next 4 leaves at 11.333 s: beats 0, 2, .. 32 are inside
+    flights = [f for f in flights if f.t_throw < end]
+    d = (1 - 0.35) / 3  # 0.35 of a beat (1/3 s) before the empty beat after it
+    src = flights[-1]  # the last 4 seen
+    stray = replace(
+        src, ball=98, t_throw=src.t_throw + d, t_apex=src.t_apex + d,
+        t_catch=src.t_throw + d + 0.2, rise_px=0.3 * src.rise_px,
+        t_beat=None if src.t_beat is None else src.t_beat + d,
+    )  # fmt: skip
+    s, _ = analyse_flights([*flights, stray], scale, duration_s=end, span=(-0.1, end))
+    assert s["siteswap"] == "40" and s["throws"] == 17
+
+
 @pytest.mark.parametrize("t_s", [3.0, 5.0, 9.0])
 def test_a_drop_no_arc_showed_is_found_from_the_beats_that_stay_empty(t_s):
     """The ball fell behind the juggler: no arc shows the drop, but from then on
