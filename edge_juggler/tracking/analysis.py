@@ -192,6 +192,46 @@ BOUNCE_AFTER_S = 0.8  # ... it began at most this long after the arc it fell fro
 BOUNCE_FROM_M = 0.5  # ... that far to either side at most
 
 
+WIGGLE_TOP_M = 0.05  # an arc that peaks no higher above the hands stays in one ...
+WIGGLE_TRAVEL_M = 0.25  # ... unless it travels this far sideways (a 1 to the other hand)
+
+
+def _at_the_hands(f: Flight, level: float, scale: Scale) -> bool:
+    """Whether an arc is a hand's wiggle: it peaks at the hands' level and stays
+    at one hand. A hand rising into a throw or bobbing between throws carries its
+    ball on a little curve that a few samples fit as an arc (300 wide depth s12:
+    two of 5-8 cm at the hands among ten throws read two balls, 2). Every throw
+    peaks above the hands, and a pass at their level (a 1) crosses to the other."""
+    top = scale.metres(level - f.apex_xy[1], f.z_m)
+    travel = scale.metres(abs(f.catch_xy[0] - f.throw_xy[0]), f.z_m)
+    return (
+        top is not None and travel is not None and top < WIGGLE_TOP_M and travel < WIGGLE_TRAVEL_M
+    )
+
+
+def _without_wiggles(flights: list[Flight], level: float, scale: Scale, balls: int) -> list[Flight]:
+    """The flights less the hands' wiggles, when those alone make the pattern
+    read more or fewer balls than the air holds.
+
+    A tossed 2 looks just like a wiggle (5-9 cm over 0.2 s at one hand, 423
+    narrow depth s12), but it sits on the pattern's beats, so the pattern's
+    reading with it agrees with the balls in the air; a wiggle between a 300's
+    throws reads an extra ball (300 wide depth s12: 2).
+    """
+    wiggles = [not f.dropped and _at_the_hands(f, level, scale) for f in flights]
+    rest = [f for f, w in zip(flights, wiggles, strict=True) if not w]
+    if not any(wiggles) or any(f.dropped for f in flights) or len(rest) < 6:
+        return flights
+    sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
+    r = best_timing_reading(flights, None, sep, balls)
+    if r is not None and r.balls == balls:
+        return flights
+    r_rest = best_timing_reading(rest, None, sep, balls)
+    # (and reads clearly: 423 narrow depth s16 without its 2s read 403023 at 0.64)
+    clear = r_rest is not None and r_rest.balls == balls and r_rest.agree >= 0.8
+    return rest if clear else flights
+
+
 def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Flight]:
     """Take out arcs that are a dropped ball's bounce, and mark the arc it fell from.
 
@@ -1778,6 +1818,8 @@ def analyse_flights(
             deep = scale.metres(fell - level, f.z_m) if fell is not None else None
             if deep is not None and deep > DROP_PAST_HANDS_M:
                 f.dropped = True
+    if level is not None and fallback_ball_count is not None and not identities:
+        flights = _without_wiggles(flights, level, scale, fallback_ball_count)
     for f in flights:
         # Apex above the release point. The first samples of an arc are usually lost
         # among the hands (the ball is found a few frames after it left the hand), so
