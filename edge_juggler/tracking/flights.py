@@ -560,6 +560,9 @@ def _off_reference(
     return (centre[0] + (xy[0] - centre[0]) / ka, centre[1] + (xy[1] - centre[1]) / ka)
 
 
+SWAP_JUMP_M = 0.1  # a track that moves this far sideways in one frame changed balls
+
+
 def _two_halves(f: Flight, i: int) -> bool:
     """Whether an arc across a gap after sample ``i`` has two samples or more each side."""
     return f.i0 + 1 <= i < f.i1 - 1
@@ -790,6 +793,11 @@ def stitch_hidden_apexes(
             if hi > lo:
                 step = float(np.median(np.diff(tr.t[lo : hi + 1])))
                 cut = [k for k in range(lo, hi) if tr.t[k + 1] - tr.t[k] > 1.5 * step]
+                # (or without one, where it jumped sideways: the fall of the ball
+                # before came back the frame after the rise left, 71 nfov depth s27)
+                dx = np.abs(np.diff(tr.xy[lo : hi + 1, 0]))
+                jump = max(SWAP_JUMP_M * px_per_m, 4.0 * float(np.median(dx)))
+                cut = sorted(set(cut) | {lo + int(k) for k in np.nonzero(dx > jump)[0]})
                 bounds = zip([lo] + [k + 1 for k in cut], cut + [hi], strict=True)
                 parts += [(a, b, True) for a, b in bounds]
             for plo, phi, inner in parts:

@@ -214,6 +214,45 @@ def test_a_track_that_goes_on_with_another_ball_above_the_picture_still_stitches
     assert len(stitch_hidden_apexes(joined, bridges, G_PX)) >= len(stitched) - 1
 
 
+def test_a_track_that_goes_on_with_another_ball_the_next_frame_still_stitches():
+    """The same without a dropout: one ball leaves the top and the ball thrown
+    before it falls back in the very next frame, a little to the side (71 nfov
+    depth s27: 15 of 25 7s found, read 4). The jump sideways splits the track."""
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tracks = siteswap_tracks("5", seconds=8.0)
+    pieces = []
+    for k, tr in enumerate(tracks):
+        # each ball's throws 60 px further to the side: at the top edge the rising
+        # ball and the falling one are apart (the model's hands mirror them there)
+        tr = TrackSamples(tr.id, tr.t, tr.xy + [60.0 * k, 0.0], tr.frame)
+        pieces += _split_at_top(tr, top_px=275.0, first_id=1000 * (k + 1))
+    pieces = [TrackSamples(p.id, p.t, p.xy - [0.0, 275.0], p.frame) for p in pieces]
+    clean = stitch_hidden_apexes(pieces, [], G_PX)
+    joined, used = [], set()
+    for a in sorted(pieces, key=lambda p: p.t[-1]):
+        nxt = [b for b in pieces if b.id not in used | {a.id} and 0.02 < b.t[0] - a.t[-1] < 0.04]
+        if a.id not in used and nxt:
+            b = nxt[0]
+            assert abs(b.xy[0, 0] - a.xy[-1, 0]) > 30  # px: 0.15 m at this scale
+            used |= {a.id, b.id}
+            joined.append(
+                TrackSamples(
+                    a.id,
+                    np.concatenate([a.t, b.t]),
+                    np.concatenate([a.xy, b.xy]),
+                    np.concatenate([a.frame, b.frame]),
+                )
+            )
+    assert len(joined) >= 8
+    joined += [p for p in pieces if p.id not in used]
+    stitched = stitch_hidden_apexes(joined, [], G_PX)
+    assert len(stitched) >= len(clean) - 1
+    for f in stitched:
+        o = min(clean, key=lambda g: abs(g.t_apex - f.t_apex))
+        assert abs(o.t_apex - f.t_apex) < 0.05
+
+
 def test_one_balls_rise_and_the_next_balls_fall_in_one_track_are_no_flight():
     """A close Kinect v1 sees every throw of a 5-ball cascade leave the top. Where a
     track goes on with the next ball coming down, that ball's fall and the first
