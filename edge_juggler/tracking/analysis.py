@@ -192,8 +192,8 @@ BOUNCE_AFTER_S = 0.8  # ... it began at most this long after the arc it fell fro
 BOUNCE_FROM_M = 0.5  # ... that far to either side at most
 
 
-WIGGLE_TOP_M = 0.05  # an arc that peaks no higher above the hands stays in one ...
-WIGGLE_TRAVEL_M = 0.25  # ... unless it travels this far sideways (a 1 to the other hand)
+WIGGLE_TOP_M = 0.05  # an arc that peaks less than this above the hands ...
+WIGGLE_TRAVEL_M = 0.25  # ... and travels less than this sideways stays at one hand
 
 
 def _at_the_hands(f: Flight, level: float, scale: Scale) -> bool:
@@ -216,7 +216,9 @@ def _without_wiggles(flights: list[Flight], level: float, scale: Scale, balls: i
     A tossed 2 looks just like a wiggle (5-9 cm over 0.2 s at one hand, 423
     narrow depth s12), but it sits on the pattern's beats, so the pattern's
     reading with it agrees with the balls in the air; a wiggle between a 300's
-    throws reads an extra ball (300 wide depth s12: 2).
+    throws reads an extra ball (300 wide depth s12: 2). (Read before the beat
+    grid gives the flights their hands, which the final reading also weighs: a
+    check, not that reading.)
     """
     wiggles = [not f.dropped and _at_the_hands(f, level, scale) for f in flights]
     rest = [f for f, w in zip(flights, wiggles, strict=True) if not w]
