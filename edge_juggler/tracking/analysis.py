@@ -216,9 +216,7 @@ def _without_wiggles(flights: list[Flight], level: float, scale: Scale, balls: i
     A tossed 2 looks just like a wiggle (5-9 cm over 0.2 s at one hand, 423
     narrow depth s12), but it sits on the pattern's beats, so the pattern's
     reading with it agrees with the balls in the air; a wiggle between a 300's
-    throws reads an extra ball (300 wide depth s12: 2). (Read before the beat
-    grid gives the flights their hands, which the final reading also weighs: a
-    check, not that reading.)
+    throws reads an extra ball (300 wide depth s12: 2).
     """
     wiggles = [not f.dropped and _at_the_hands(f, level, scale) for f in flights]
     rest = [f for f, w in zip(flights, wiggles, strict=True) if not w]
@@ -1820,8 +1818,6 @@ def analyse_flights(
             deep = scale.metres(fell - level, f.z_m) if fell is not None else None
             if deep is not None and deep > DROP_PAST_HANDS_M:
                 f.dropped = True
-    if level is not None and fallback_ball_count is not None and not identities:
-        flights = _without_wiggles(flights, level, scale, fallback_ball_count)
     for f in flights:
         # Apex above the release point. The first samples of an arc are usually lost
         # among the hands (the ball is found a few frames after it left the hand), so
@@ -1844,6 +1840,9 @@ def analyse_flights(
         else:
             h = scale.metres(rise, f.z_m)
         f.height_m = None if h is None else float(h)
+    if level is not None and fallback_ball_count is not None and not identities:
+        # (read with their heights, as the pattern is below: they tell low passes)
+        flights = _without_wiggles(flights, level, scale, fallback_ball_count)
     # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
     grid, mid = build_beat_grid(
         flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0, use_identity=identities
