@@ -142,6 +142,29 @@ def test_throws_out_of_the_top_are_stitched_across_tracks():
         assert abs(o.apex_xy[0] - f.apex_xy[0]) < 10
 
 
+def _joined(pieces: list[TrackSamples], lo_s: float, hi_s: float) -> list[TrackSamples]:
+    """The pieces with each one's end joined to the next piece that starts ``lo_s``
+    to ``hi_s`` after it (a track that went on with another ball), joined ones
+    first (at least eight), then the rest as they were."""
+    pieces = sorted(pieces, key=lambda p: p.t[0])
+    joined, used = [], set()
+    for a in pieces:
+        nxt = [b for b in pieces if b.id not in used | {a.id} and lo_s <= b.t[0] - a.t[-1] <= hi_s]
+        if a.id not in used and nxt:
+            b = nxt[0]
+            used |= {a.id, b.id}
+            joined.append(
+                TrackSamples(
+                    a.id,
+                    np.concatenate([a.t, b.t]),
+                    np.concatenate([a.xy, b.xy]),
+                    np.concatenate([a.frame, b.frame]),
+                )
+            )
+    assert len(joined) >= 8
+    return joined + [p for p in pieces if p.id not in used]
+
+
 def test_a_track_that_goes_on_with_another_ball_above_the_picture_still_stitches():
     """A ball leaves the top, and a few frames later another one falls back in
     nearby: the association may carry the track on with it (no gap long enough
@@ -156,29 +179,7 @@ def test_a_track_that_goes_on_with_another_ball_above_the_picture_still_stitches
     pieces = [TrackSamples(p.id, p.t, p.xy - [0.0, 300.0], p.frame) for p in pieces]
     clean = stitch_hidden_apexes(pieces, [], G_PX)
     # join each piece's rising end to the next piece that falls in 3-7 frames later
-    pieces.sort(key=lambda p: p.t[0])
-    joined, used = [], set()
-    for a in pieces:
-        if a.id in used:
-            continue
-        nxt = [
-            b
-            for b in pieces
-            if b.id not in used and b.id != a.id and 0.09 <= b.t[0] - a.t[-1] <= 0.24
-        ]
-        if nxt:
-            b = nxt[0]
-            used |= {a.id, b.id}
-            joined.append(
-                TrackSamples(
-                    a.id,
-                    np.concatenate([a.t, b.t]),
-                    np.concatenate([a.xy, b.xy]),
-                    np.concatenate([a.frame, b.frame]),
-                )
-            )
-    assert len(joined) >= 8
-    joined += [p for p in pieces if p.id not in used]
+    joined = _joined(pieces, 0.09, 0.24)
     stitched = stitch_hidden_apexes(joined, [], G_PX)
     assert len(stitched) >= len(clean) - 1
     for f in stitched:
@@ -229,23 +230,9 @@ def test_a_track_that_goes_on_with_another_ball_the_next_frame_still_stitches():
         pieces += _split_at_top(tr, top_px=275.0, first_id=1000 * (k + 1))
     pieces = [TrackSamples(p.id, p.t, p.xy - [0.0, 275.0], p.frame) for p in pieces]
     clean = stitch_hidden_apexes(pieces, [], G_PX)
-    joined, used = [], set()
-    for a in sorted(pieces, key=lambda p: p.t[-1]):
-        nxt = [b for b in pieces if b.id not in used | {a.id} and 0.02 < b.t[0] - a.t[-1] < 0.04]
-        if a.id not in used and nxt:
-            b = nxt[0]
-            assert abs(b.xy[0, 0] - a.xy[-1, 0]) > 30  # px: 0.15 m at this scale
-            used |= {a.id, b.id}
-            joined.append(
-                TrackSamples(
-                    a.id,
-                    np.concatenate([a.t, b.t]),
-                    np.concatenate([a.xy, b.xy]),
-                    np.concatenate([a.frame, b.frame]),
-                )
-            )
-    assert len(joined) >= 8
-    joined += [p for p in pieces if p.id not in used]
+    joined = _joined(pieces, 0.02, 0.04)
+    # (the rising ball's last sample and the falling one's first lie apart sideways)
+    assert all(np.abs(np.diff(tr.xy[:, 0])).max() > 30 for tr in joined[:8])
     stitched = stitch_hidden_apexes(joined, [], G_PX)
     assert len(stitched) >= len(clean) - 1
     for f in stitched:
