@@ -2165,9 +2165,7 @@ def pattern_throw_count(
         # pattern, and keeps no time (40 binned depth s6: a hand's twitch a third of
         # a beat early tilted the clock onto a beat 1 ms inside the recording's end)
         lo = int(m.min())
-        rot = max(
-            range(p), key=lambda k: sum(v == r.unit[(b - lo + k) % p] for b, v in line.items())
-        )
+        rot = _rotation_on(r.unit, line, lo)
         on = np.array([r.unit[(int(b) - lo + rot) % p] != 0 for b in m])
         if on.sum() >= max(4, 0.8 * len(m)) and len(np.unique(m[on])) >= 4:
             idx = [i for i, k in zip(idx, on, strict=True) if k]
@@ -2218,10 +2216,7 @@ def pattern_throw_count(
                     tau_end, c_end = float(fit[0]), float(fit[1])
     lo, hi = int(m.min()), int(m.max())
     # the rotation of the unit that the seen beats follow
-    rot = max(
-        range(p),
-        key=lambda k: sum(v == r.unit[(b - lo + k) % p] for b, v in line.items() if v is not None),
-    )
+    rot = _rotation_on(r.unit, line, lo)
     longest = max(r.unit) * tau
     t0, t1 = span
     first = lo
@@ -2247,6 +2242,13 @@ def pattern_throw_count(
             lost = set()
     count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau
+
+
+def _rotation_on(unit: tuple[int, ...], line: dict[int, int | None], lo: int) -> int:
+    """The rotation of ``unit`` (starting at beat ``lo``) that the seen values of
+    ``line`` (beat -> value, None unseen) follow best."""
+    p = len(unit)
+    return max(range(p), key=lambda k: sum(v == unit[(b - lo + k) % p] for b, v in line.items()))
 
 
 def _round(v: float | None, nd: int) -> float | None:
