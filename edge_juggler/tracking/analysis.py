@@ -12,7 +12,7 @@ of that beat sequence.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import product
@@ -209,27 +209,30 @@ def _at_the_hands(f: Flight, level: float, scale: Scale) -> bool:
     )
 
 
-def _without_wiggles(flights: list[Flight], level: float, scale: Scale, balls: int) -> list[Flight]:
+def _without_wiggles(
+    flights: list[Flight], level: float, scale: Scale, balls: int, sep: float
+) -> tuple[list[Flight], Reading | None]:
     """The flights less the hands' wiggles, when those alone make the pattern
     read more or fewer balls than the air holds.
 
     A tossed 2 looks just like a wiggle (5-9 cm over 0.2 s at one hand, 423
     narrow depth s12), but it sits on the pattern's beats, so the pattern's
     reading with it agrees with the balls in the air; a wiggle between a 300's
-    throws reads an extra ball (300 wide depth s12: 2).
+    throws reads an extra ball (300 wide depth s12: 2). Also returns the reading
+    of the flights returned when one was made (the pattern's, with no drop).
     """
     wiggles = [not f.dropped and _at_the_hands(f, level, scale) for f in flights]
     rest = [f for f, w in zip(flights, wiggles, strict=True) if not w]
     if not any(wiggles) or any(f.dropped for f in flights) or len(rest) < 6:
-        return flights
-    sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
+        return flights, None
     r = best_timing_reading(flights, None, sep, balls)
     if r is not None and r.balls == balls:
-        return flights
+        return flights, r
     r_rest = best_timing_reading(rest, None, sep, balls)
     # (and reads clearly: 423 narrow depth s16 without its 2s read 403023 at 0.64)
-    clear = r_rest is not None and r_rest.balls == balls and r_rest.agree >= 0.8
-    return rest if clear else flights
+    if r_rest is not None and r_rest.balls == balls and r_rest.agree >= 0.8:
+        return rest, r_rest
+    return flights, r
 
 
 def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Flight]:
@@ -283,11 +286,15 @@ def split_bounces(flights: list[Flight], level: float, scale: Scale) -> list[Fli
 def _rotation(r: Reading, beats: dict, lo: int) -> int:
     """The rotation of the reading's unit that its flights' values follow, where
     flight ``i`` is on beat ``beats[i]`` (``lo``: the first beat)."""
-    p = len(r.unit)
-    return max(
-        range(p),
-        key=lambda k: sum(r.values.get(i) == r.unit[(b - lo + k) % p] for i, b in beats.items()),
-    )
+    return _rotation_on(r.unit, [(b, r.values.get(i)) for i, b in beats.items()], lo)
+
+
+def _rotation_on(unit: tuple[int, ...], seen: Iterable[tuple[int, int | None]], lo: int) -> int:
+    """The rotation of ``unit`` (starting at beat ``lo``) that the values seen on
+    beats follow best (``seen``: (beat, value) pairs, value None where unseen)."""
+    p = len(unit)
+    pairs = list(seen)
+    return max(range(p), key=lambda k: sum(v == unit[(b - lo + k) % p] for b, v in pairs))
 
 
 def _steady_beats(flights: list[Flight], r: Reading) -> tuple[dict, dict] | None:
@@ -1840,9 +1847,12 @@ def analyse_flights(
         else:
             h = scale.metres(rise, f.z_m)
         f.height_m = None if h is None else float(h)
+    # throw points of the two hands: apart by more than one hand's scatter
+    sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
+    read: Reading | None = None  # the pattern's reading, where the wiggle check made it
     if level is not None and fallback_ball_count is not None and not identities:
         # (read with their heights, as the pattern is below: they tell low passes)
-        flights = _without_wiggles(flights, level, scale, fallback_ball_count)
+        flights, read = _without_wiggles(flights, level, scale, fallback_ball_count, sep)
     # two hands are at least ~8 cm apart; closer clusters are one hand's jitter
     grid, mid = build_beat_grid(
         flights, 0.08 * scale.px_per_m if scale.px_per_m else 0.0, use_identity=identities
@@ -1876,8 +1886,6 @@ def analyse_flights(
         # throws of a 300 read 2, two balls): the balls in the air say how many
         ss, agree, seq = None, 0.0, []
     reading: Reading | None = None
-    # throw points of the two hands: apart by more than one hand's scatter
-    sep = HAND_APART_M * scale.px_per_m if scale.px_per_m else 0.0
     # after a drop the juggler goes on with a ball less (or stops): the pattern is
     # what was juggled before it, when that lasted long enough to read
     drops = [_t_beat(f) for f in flights if f.dropped]
@@ -1885,7 +1893,10 @@ def analyse_flights(
     head = flights[:before] if before >= 12 else flights
     pattern = head
     if not identities and len(pattern) >= 6:
-        r = best_timing_reading(pattern, None, sep, fallback_ball_count)
+        # (the wiggle check read these very flights when there was no drop)
+        if read is None or drops:
+            read = best_timing_reading(pattern, None, sep, fallback_ball_count)
+        r = read
         lost = lost_ball(flights, r) if r is not None and not drops else None
         if lost is not None:  # a drop no arc showed: the pattern is what came before
             flights[lost].dropped = True
@@ -2165,7 +2176,7 @@ def pattern_throw_count(
         # pattern, and keeps no time (40 binned depth s6: a hand's twitch a third of
         # a beat early tilted the clock onto a beat 1 ms inside the recording's end)
         lo = int(m.min())
-        rot = _rotation_on(r.unit, line, lo)
+        rot = _rotation_on(r.unit, line.items(), lo)
         on = np.array([r.unit[(int(b) - lo + rot) % p] != 0 for b in m])
         if on.sum() >= max(4, 0.8 * len(m)) and len(np.unique(m[on])) >= 4:
             idx = [i for i, k in zip(idx, on, strict=True) if k]
@@ -2216,7 +2227,7 @@ def pattern_throw_count(
                     tau_end, c_end = float(fit[0]), float(fit[1])
     lo, hi = int(m.min()), int(m.max())
     # the rotation of the unit that the seen beats follow
-    rot = _rotation_on(r.unit, line, lo)
+    rot = _rotation_on(r.unit, line.items(), lo)
     longest = max(r.unit) * tau
     t0, t1 = span
     first = lo
@@ -2242,13 +2253,6 @@ def pattern_throw_count(
             lost = set()
     count = sum(1 for b in range(first, last + 1) if value(b) != 0 and b not in lost)
     return count, sum(v != 0 for v in r.unit) / p / tau
-
-
-def _rotation_on(unit: tuple[int, ...], line: dict[int, int | None], lo: int) -> int:
-    """The rotation of ``unit`` (starting at beat ``lo``) that the seen values of
-    ``line`` (beat -> value, None unseen) follow best."""
-    p = len(unit)
-    return max(range(p), key=lambda k: sum(v == unit[(b - lo + k) % p] for b, v in line.items()))
 
 
 def _round(v: float | None, nd: int) -> float | None:
