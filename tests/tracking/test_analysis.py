@@ -1358,3 +1358,30 @@ def test_unknown_beats_do_not_buy_a_longer_pattern(pattern):
     for f in frames:
         tr.update(replace(f, color=None))
     assert tr.finish().summary["siteswap"] == pattern
+
+
+def test_an_end_gap_of_throws_that_often_go_unseen_is_no_stop():
+    """A juggler who stops leaves the beats after the last throw empty; a tracker
+    that sees half the throws leaves four empty in a row one time in sixteen.
+    After an edge gap longer than the longest throw the clock counts on only
+    where that many unseen throws are that likely (300 wide depth s5 saw 7 of
+    its 9 3s before the last one, 1.6 s before the end, and counted 8 of 9-10)."""
+    from edge_juggler.tracking.analysis import Reading, pattern_throw_count
+
+    flights, _ = _cascade_flights()
+    n = len(flights)
+    last = flights[-1].t_beat or flights[-1].t_throw
+    end = last + 1.35  # the recording goes on 4 beats after the last throw
+
+    def count(seen: list[int]) -> int:
+        r = Reading((3,), 1.0, 1 / 3.0, 1.3, {i: i for i in seen}, {i: 3 for i in seen})
+        r.line = [3 if b in seen else None for b in range(n)]
+        got = pattern_throw_count(flights, r, (0.0, end))
+        assert got is not None
+        return got[0]
+
+    # every throw seen, then none: the juggling stopped
+    assert count(list(range(n))) == n
+    # every other throw seen, then none for as long: 4 unseen in a row, no rarity
+    half = list(range(0, n, 2)) + ([n - 1] if n % 2 == 0 else [])
+    assert count(half) == n + 4
