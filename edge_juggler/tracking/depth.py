@@ -308,10 +308,16 @@ class DepthSegmenter:
                 and z_m <= z_back
                 and self._ball_like(b.area, b.w, b.h, z_m)
             ):
+                rim_c = self._void_centre(d, far, b, z_m)
+                cx, cy = rim_c or (b.cx, b.cy)
+                if rim_c is not None and any(
+                    np.hypot(q.x - (cx + c0) * st, q.y - cy * st) < 0.5 * r_exp * st for q in dets
+                ):
+                    continue  # another arc of the same rim: that ball is found
                 dets.append(
                     Detection(
-                        x=(b.cx + c0) * st,
-                        y=b.cy * st,
+                        x=(cx + c0) * st,
+                        y=cy * st,
                         radius_px=b.radius * st,
                         z_m=z_m + 0.5 * cfg.typical_ball_m,
                         area_px=b.area * st**2,
@@ -432,6 +438,36 @@ class DepthSegmenter:
                 )
             )
         return out
+
+    def _void_centre(
+        self, d: np.ndarray, far: np.ndarray, b: Blob, z: float
+    ) -> tuple[float, float] | None:
+        """The centre of a ball against the void from its whole rim, when its blob
+        is only part of it.
+
+        A shiny ball with nothing in range behind it reads depth on a thin ring of
+        rim pixels; at the work resolution a few of them join into an arc (a C)
+        and the rest stay apart, so the blob's centroid sits half a radius to one
+        side (423 nfov depth s26: 4.7 px median off, the 3s' arcs broke up). Its
+        pixels at the ball's depth within a diameter give the extent of the whole
+        rim, whose centre is the ball's. None when the blob is not against the void,
+        that extent is wider than a ball or no wider than the blob.
+        """
+        y0, y1 = max(0, b.y - 2), b.y + b.h + 2
+        x0, x1 = max(0, b.x - 2), b.x + b.w + 2
+        if np.count_nonzero(d[y0:y1, x0:x1] == 0) < 0.4 * (y1 - y0) * (x1 - x0):
+            return None
+        dia = self.f * self.cfg.ball_diameter_m[1] / z
+        grown = self._rim_at_depth(far, b.cx, b.cy, z, dia)
+        if grown is None:
+            return None
+        gx0, gy0, gx1, gy1, _ = grown
+        xl, xh = min(b.x, gx0), max(b.x + b.w, gx1)
+        yl, yh = min(b.y, gy0), max(b.y + b.h, gy1)
+        hollow = b.area < 0.6 * b.w * b.h  # an arc, not a disc (pi/4 of its box)
+        if max(xh - xl, yh - yl) > dia or ((xh - xl, yh - yl) == (b.w, b.h) and not hollow):
+            return None  # (a disc and no rim beyond it: its own centroid, smear and all)
+        return 0.5 * (xl + xh), 0.5 * (yl + yh)
 
     @staticmethod
     def _rim_at_depth(

@@ -236,6 +236,18 @@ def test_depth_a_shiny_ball_in_front_of_dark_hair_is_found_by_its_rim():
     assert flying >= 80 and hits >= 0.68 * flying
 
 
+def test_depth_a_shiny_ball_against_the_void_is_found_at_the_centre_of_its_rim():
+    """A shiny ball (92 % of it reads no depth) thrown above the head against the
+    void: at the work resolution a few rim pixels join into an arc and the rest
+    stay apart. The arc's centroid lay half a radius to one side (within 4 px of
+    the ball in 31 % of its flight over these 5 s, and the 3s' arcs broke up:
+    423 nfov depth s26 read 2); the whole rim's extent is centred on the ball."""
+    flying, hits = _found_while(
+        "423", 26, "azure_nfov", 2, 150, 4.0, lambda ft: ft.ball_phase[2] == "flight", 0.9
+    )
+    assert flying >= 60 and hits >= 0.5 * flying
+
+
 @pytest.mark.parametrize(
     "pattern,seed,profile",
     [
