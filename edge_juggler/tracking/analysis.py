@@ -2144,10 +2144,11 @@ def pattern_throw_count(
     hands (a quick 1), and those at the very start or end of the recording. The
     reading's beat clock and pattern count them all: every beat inside the
     recording whose value is not 0 was a throw. Beats before the first (after
-    the last) seen throw count only when juggling was already (still) going,
-    i.e. the gap to the recording's edge is shorter than the pattern's longest
-    throw. None when the reading has no per-beat line or too few beats, or
-    neither its beats nor a steady clock at its period keep time. ``since``: the
+    the last) seen throw count only when juggling was already (still) going:
+    the gap to the recording's edge is shorter than the pattern's longest
+    throw, or its throws would often all go unseen at the rates seen. None when
+    the reading has no per-beat line or too few beats, or neither its beats nor
+    a steady clock at its period keep time. ``since``: the
     first throw seen at all, when the reading's flights start later (juggling
     went on before them). ``lost_at``: the throw of a ball that was then
     dropped; the juggling went on without it to the end of the recording, so
@@ -2243,7 +2244,7 @@ def pattern_throw_count(
     # end: one more 3 unseen is no stop; a 31 whose 1s never show and every 3
     # did stopped where two 3s went unseen: the real 31 of tfg_siteswap_tracks)
     seen_beats = {int(b) for b in m}
-    rate = {}
+    rate: dict[int, float] = {}
     for k in range(p):
         on = [b for b in range(lo, hi + 1) if (b - lo + rot) % p == k]
         rate[k] = sum(b in seen_beats for b in on) / max(1, len(on))
