@@ -138,13 +138,7 @@ class _Cand:
     sat_lo: float  # 20th percentiles: what a range must still accept
     val_lo: float
     edge: bool = False  # touches the picture's border: cut off, its centre is off
-    big: bool = False  # over 1 % of the picture across its motion: a hand, a close ball
-    r_across: float = 0.0  # radius across its motion (blur stretches a ball along it); 0: r
-
-    @property
-    def size(self) -> float:
-        """The ball radius the blob shows: its width across the way it moves."""
-        return self.r_across or self.r
+    big: bool = False  # over 1 % of the picture: a close fast ball's streak, or a hand
 
 
 _DEBUG = bool(__import__("os").environ.get("EJ_DEBUG"))
@@ -244,10 +238,6 @@ class ColorLearner:
             s_core = float(np.median(core[:, 1]))
             v_core = float(np.median(core[:, 2]))
             r = float(np.sqrt(area / np.pi)) / s
-            # across the motion: a close fast ball streaks over twice its area (300
-            # webcam s25: r 31-38 in flight, 24 in the hand), which hid its arcs
-            # from the gravity windows and left specks to set gravity
-            r_across = min(r, _minor_radius(sel) / s)
             if s_med >= self.min_sat and v_med >= self.min_val:
                 self.samples.append((hue, s_med, v_med, r))
             self.cands.append(
@@ -263,8 +253,7 @@ class ColorLearner:
                     float(np.percentile(sat, 20)),
                     float(np.percentile(val, 20)),
                     x <= 0 or y <= 0 or x + w >= ww or y + h >= hh,
-                    np.pi * (r_across * s) ** 2 > 0.01 * img_area,
-                    r_across,
+                    area > 0.01 * img_area,
                 )
             )
 
@@ -667,7 +656,7 @@ class ColorLearner:
                 y = np.array([c.y for c in cs])
                 xs = np.array([c.x for c in cs])
                 rm = float(np.median([c.r for c in cs]))
-                if ts[-1] <= 0 or np.ptp(y) < span * float(np.median([c.size for c in cs])):
+                if ts[-1] <= 0 or np.ptp(y) < span * rm:
                     continue
                 ys = y - 0.5 * g * ts * ts
                 ey = ys - np.polyval(np.polyfit(ts, ys, 1), ts)
@@ -713,7 +702,6 @@ class ColorLearner:
         y = np.array([c.y for c in run])
         x = np.array([c.x for c in run])
         r = np.array([c.r for c in run])
-        size = np.array([c.size for c in run])  # the span is measured in ball sizes
         w = min(window, len(run))
         out = []
         for i in range(0, len(run) - w + 1):
@@ -727,7 +715,7 @@ class ColorLearner:
             rm = float(np.median(r[i : i + w]))
             # a fast stretch (a hand's scoop turns over like a parabola too, but
             # over a small height)
-            if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 4 * np.median(size[i : i + w]):
+            if res <= max(1.5, 0.5 * rm) and np.ptp(ys) >= 4 * rm:
                 out.append((2.0 * float(py[0]), run[i : i + w]))
         # a low throw seen from afar rises only a few ball radii: over longer
         # windows a smaller height suffices, with a tighter fit
@@ -738,8 +726,7 @@ class ColorLearner:
                 continue
             ys, xs = y[i : i + w], x[i : i + w]
             rm = float(np.median(r[i : i + w]))
-            sm = float(np.median(size[i : i + w]))
-            if np.ptp(ys) >= 4 * sm or np.ptp(ys) < 2 * sm:
+            if np.ptp(ys) >= 4 * rm or np.ptp(ys) < 2 * rm:
                 continue  # tall ones are in the short windows already
             py = np.polyfit(ts, ys, 2)
             px = np.polyfit(ts, xs, 1)
@@ -1170,21 +1157,6 @@ def _hue_overlap(a: ColorRange, b: ColorRange) -> bool:
         return set(range(r.h_lo, 180)) | set(range(0, r.h_hi + 1))
 
     return bool(span(a) & span(b))
-
-
-def _minor_radius(sel: np.ndarray) -> float:
-    """Half the width of a blob's pixels across their long axis (a disc: its radius).
-
-    The pixels' extent along the minor axis of their covariance: the same for a
-    disc and for the streak it blurs into.
-    """
-    ys, xs = np.nonzero(sel)
-    if xs.size < 3:
-        return float(np.sqrt(xs.size / np.pi))
-    pts = np.stack([xs, ys]).astype(np.float64)
-    axis = np.linalg.eigh(np.cov(pts))[1][:, 0]
-    across = axis @ pts
-    return 0.5 * float(np.ptp(across)) + 0.5  # pixel centres: add half a pixel each side
 
 
 def _hue_dist(a: float | np.ndarray, b: float | np.ndarray) -> float | np.ndarray:

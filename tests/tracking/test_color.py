@@ -10,13 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_juggler.tracking.color import (
-    ColorLearner,
-    ColorModel,
-    ColorRange,
-    _Cand,
-    _minor_radius,
-)
+from edge_juggler.tracking.color import ColorLearner, ColorModel, ColorRange, _Cand
 from tests.tracking.helpers import assert_thread_ended
 
 G = 3000.0  # image gravity, px/s^2
@@ -62,28 +56,6 @@ def test_windows_skip_a_stray_first_blob():
     run[0] = _Cand(0, 0.0, 250.0, 330.0, 20.0, 60, 200, 200, 150, 150)  # the hand it left
     accs = [a for a, _ in ColorLearner._windows(run)]
     assert accs and all(abs(a / G - 1.0) < 0.05 for a in accs[1:])
-
-
-def test_a_streak_is_as_wide_as_its_ball():
-    disc = np.zeros((120, 160), np.uint8)
-    cv2.circle(disc, (60, 60), 10, 1, -1)
-    streak = np.zeros_like(disc)
-    cv2.line(streak, (40, 40), (100, 75), 1, 21)  # a ball of radius 10 moving 70 px
-    assert 9.5 <= _minor_radius(disc > 0) <= 11.0
-    assert 9.5 <= _minor_radius(streak > 0) <= 12.5  # (a slanted edge's staircase)
-    assert np.sqrt(np.count_nonzero(streak) / np.pi) > 1.8 * 10.0  # by its area: far bigger
-
-
-def test_windows_measure_a_close_fast_ball_by_its_width():
-    """A close ball thrown fast streaks: by area its blobs read r 31-38 against
-    24 in the hand (300 webcam s25), no 6-blob stretch spanned four such radii,
-    and specks on a swinging arm were left to set gravity (652 px/s^2 for 6351)."""
-    streaked = [replace(c, r=35.0, r_across=24.0) for c in _arc(8, r=35.0)]
-    assert 96.0 < max(c.y for c in streaked[:6]) - min(c.y for c in streaked[:6]) < 140.0
-    accs = [a for a, _ in ColorLearner._windows(streaked)]
-    assert accs and all(abs(a / G - 1.0) < 0.05 for a in accs)
-    # measured by area, the same blobs never span four radii
-    assert ColorLearner._windows([replace(c, r_across=0.0) for c in streaked]) == []
 
 
 def test_white_range_joins_a_model_with_a_moving_colour():
