@@ -2235,8 +2235,11 @@ def pattern_throw_count(
     longest = max(r.unit) * tau
     t0, t1 = span
 
+    def pos(b: int) -> int:
+        return (b - lo + rot) % p  # the beat's place in the unit
+
     def value(b: int) -> int:
-        return r.unit[(b - lo + rot) % p]
+        return r.unit[pos(b)]
 
     # an edge gap says the juggling had not begun (had stopped) only where its
     # throws would rarely all go unseen, at the rate each throw of the unit was
@@ -2244,13 +2247,15 @@ def pattern_throw_count(
     # end: one more 3 unseen is no stop; a 31 whose 1s never show and every 3
     # did stopped where two 3s went unseen: the real 31 of tfg_siteswap_tracks)
     seen_beats = {int(b) for b in m}
-    rate: dict[int, float] = {}
-    for k in range(p):
-        on = [b for b in range(lo, hi + 1) if (b - lo + rot) % p == k]
-        rate[k] = sum(b in seen_beats for b in on) / max(1, len(on))
+    inside = range(lo, hi + 1)
+    rate = [
+        sum(b in seen_beats for b in inside if pos(b) == k)
+        / max(1, sum(pos(b) == k for b in inside))
+        for k in range(p)
+    ]
 
     def unseen(bs: range) -> bool:
-        miss = [1.0 - rate[(b - lo + rot) % p] for b in bs if value(b) != 0]
+        miss = [1.0 - rate[pos(b)] for b in bs if value(b) != 0]
         return float(np.prod(miss)) >= UNSEEN_RUN_P
 
     first = lo
