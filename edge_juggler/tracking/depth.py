@@ -85,6 +85,13 @@ def _neck_below(filled: np.ndarray, top: int, k: int, rows_per_m: float) -> bool
     return bool(np.any(narrow <= 0.7 * wide))
 
 
+def _back_of(z: float, found: list[tuple[float, float]]) -> float:
+    """Far end (mm) of a head's band at depth ``z`` mm: 0.5 m back, or short of the
+    next thing ``find_body`` found behind it (found depths lie 0.35 m apart or more)."""
+    nxt = min((c[0] for c in found if c[0] > z + 150), default=None)
+    return z + 500 if nxt is None else min(z + 500, max(z + 150, nxt - 150))
+
+
 class DepthSegmenter:
     """Per-frame depth -> ball detections, hands, body depth."""
 
@@ -111,6 +118,7 @@ class DepthSegmenter:
         self._prev_grid: np.ndarray | None = None  # find_body's coarse grid, last look
         self._moved_to = False  # find_body's last pick was told apart by motion
         self._still = 0  # find_body's looks in a row with its pick not moving at all
+        self._found: list[tuple[float, float]] = []  # find_body's things (depth mm, column)
 
     def _kernel(self, k: int) -> np.ndarray:
         if k not in self._kernel_cache:
@@ -154,6 +162,7 @@ class DepthSegmenter:
                 b += 7  # past this thing's depth window
                 continue
             b += 1
+        self._found = found
         if not found:
             return None
         # furniture at the side can be nearer than the juggler, who stands in the
@@ -209,7 +218,7 @@ class DepthSegmenter:
                 # depth pulls the band's median column off them. The head that
                 # moves (4 wide depth s59: a narrow thing at the picture's edge,
                 # highest, kept the juggler unfound for 2.8 s)
-                for head in self._heads(work, c[0]):
+                for head in self._heads_or_short(work, c[0], found):
                     at = (c[0], head[1])
                     if motion(at) >= 0.002:
                         self._moved_to = True
@@ -677,11 +686,9 @@ class DepthSegmenter:
             a_min <= area <= a_max and aspect <= cfg.max_aspect and area / (w * h) >= cfg.min_fill
         )
 
-    def _head(self, d: np.ndarray, zb: float) -> tuple[float, float] | None:
-        """The top of the head (work row) and its column in the region, or None."""
-        return next(self._heads(d, zb), None)
-
-    def _heads(self, d: np.ndarray, zb: float) -> Iterator[tuple[float, float]]:
+    def _heads(
+        self, d: np.ndarray, zb: float, back: float | None = None
+    ) -> Iterator[tuple[float, float]]:
         """Heads (top work row, column) at depth ``zb`` mm, highest first.
 
         Per column, the first row from which the body's depth band stays filled for
@@ -692,7 +699,8 @@ class DepthSegmenter:
         the head. Dark hair that reads no depth puts the top a few centimetres low.
         Nothing when nothing qualifies or the head is cut off by the top of the
         picture (the shoulders are unknown). Something else of a head's shape
-        at that depth may come first (see ``find_body``).
+        at that depth may come first (see ``find_body``). ``back`` (mm): the
+        band's far end (0.5 m behind ``zb`` when None).
         """
         ppm = self.f / (zb / 1000.0)  # work pixels per metre at the body (zb mm)
         # every other column is plenty (a head is > 10 work px wide at 3.5 m in WFOV),
@@ -700,7 +708,7 @@ class DepthSegmenter:
         rs = 2 if ppm >= 100 else 1
         # the head can stand 0.3 m behind the body's median depth (forearms and
         # hands in front pull the median forward)
-        band = cv2.inRange(d[::rs, ::2], int(zb - 400), int(zb + 500))
+        band = cv2.inRange(d[::rs, ::2], int(zb - 400), int(zb + 500 if back is None else back))
         filled = band > 0
         ppm_r = ppm / rs  # rows per metre
         run = max(3, int(0.3 * ppm_r))
@@ -732,6 +740,25 @@ class DepthSegmenter:
             # slanted edges would pass for narrow peaks one by one)
             lo, hi = _run_around(first <= top + 0.15 * ppm_r, c)
             first[(cols >= lo) & (cols < hi)] = n
+
+    def _heads_or_short(
+        self, d: np.ndarray, zb: float, found: list[tuple[float, float]]
+    ) -> Iterator[tuple[float, float]]:
+        """Heads in the usual band, else in one ending short of the next thing behind.
+
+        A wall 0.43 m behind the juggler fills the usual band around the head, so no
+        head is found (441 binned s1052: a still box nearer than the juggler stayed
+        the body for the whole clip). The short band is only a second try: a band
+        ending at the next thing found cuts off a head standing further back than
+        the body's median depth (645 wide s92).
+        """
+        seen = False
+        for head in self._heads(d, zb):
+            seen = True
+            yield head
+        back = _back_of(zb, found)
+        if not seen and back < zb + 500:
+            yield from self._heads(d, zb, back)
 
     @staticmethod
     def _tip(d: np.ndarray, mask: np.ndarray, b: Blob) -> tuple[float, float, float] | None:
@@ -775,7 +802,7 @@ class DepthSegmenter:
         f, cx, cy = self.f, self.intr.cx - c0, self.intr.cy
         # the head moves slowly: every other frame is plenty (kept in frame columns)
         if self._n % 2 == 1 or self._head_at is None:
-            head = self._head(d, float(self.body_z))
+            head = next(self._heads_or_short(d, float(self.body_z), self._found), None)
             self._head_at = None if head is None else (head[0], head[1] + c0)
         head = None if self._head_at is None else (self._head_at[0], self._head_at[1] - c0)
         if head is None:

@@ -403,3 +403,34 @@ def test_pieces_of_a_box_of_a_balls_colour_cut_off_by_another_ball_are_no_balls(
         found += any(np.hypot(d.x - x, d.y - y) < 3 for d in dets)
         false += sum(np.hypot(d.x - x, d.y - y) >= 3 for d in dets)
     assert cut >= 4 and found == 35 and false == 0
+
+
+def test_the_juggler_is_found_with_a_wall_close_behind_and_a_still_box_nearer():
+    """A box 0.35 m nearer than the juggler stands in the middle of the picture, and
+    the wall is only 0.43 m behind them. The head band ends short of the wall (it
+    filled the band around the head, so no head was found and the box stayed the
+    body for the whole clip)."""
+    rng = np.random.default_rng(3)
+    intr = NFOV
+    seg = DepthSegmenter(intr)
+
+    def rect(d, x0, x1, y0, y1, z):
+        (u0, v0), (u1, v1) = intr.project(np.array([[x0, y0, z], [x1, y1, z]]))
+        d[int(v0) : int(v1), int(u0) : int(u1)] = int(z * 1000)
+
+    for i in range(24):
+        d = np.full((intr.height, intr.width), 3330, np.uint16)
+        rect(d, -0.95, -0.3, 0.1, 1.6, 2.55)  # the box, left of the juggler
+        rect(d, -0.1, 0.1, -0.8, -0.58, 2.9)  # head
+        rect(d, -0.05, 0.05, -0.58, -0.5, 2.9)  # neck
+        rect(d, -0.23, 0.23, -0.5, 0.3, 2.9)  # torso
+        rect(d, -0.2, -0.05, 0.3, 1.6, 2.9)  # legs
+        rect(d, 0.05, 0.2, 0.3, 1.6, 2.9)
+        lift = 0.1 * np.sin(i)  # forearms in front, moving
+        rect(d, -0.4, -0.25, 0.0 + lift, 0.08 + lift, 2.75)
+        rect(d, 0.25, 0.4, 0.0 - lift, 0.08 - lift, 2.75)
+        d[rng.random(d.shape) < 0.01] = 0
+        seg.process(d)
+    assert abs(seg.body_z / 1000.0 - 2.9) < 0.15
+    head_x = intr.cx  # the juggler stands on the optical axis
+    assert abs(seg.body_x * seg.step - head_x) < 0.25 * intr.fx / 2.9  # within 25 cm
