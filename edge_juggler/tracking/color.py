@@ -1089,6 +1089,11 @@ class ColorLearner:
         # balls of every colour have one size: keep the colours near the typical one
         rmid = float(np.median(list(med.values())))
         keep = [c for c, r in sorted(med.items()) if 0.5 * rmid <= r <= 1.6 * rmid]
+        if not keep:
+            # two colours of very different sizes put the median between them, near
+            # neither (71 webcam s5469 crashed here): the smaller is the ball's
+            rmid = min(med.values())
+            keep = [c for c, r in sorted(med.items()) if r <= 1.6 * rmid]
         radii = [r for c in keep for r in per[c]]
         return ColorModel([model.ranges[c] for c in keep], float(np.percentile(radii, 60)))
 

@@ -434,3 +434,24 @@ def test_the_juggler_is_found_with_a_wall_close_behind_and_a_still_box_nearer():
     assert abs(seg.body_z / 1000.0 - 2.9) < 0.15
     head_x = intr.cx  # the juggler stands on the optical axis
     assert abs(seg.body_x * seg.step - head_x) < 0.25 * intr.fx / 2.9  # within 25 cm
+
+
+def test_of_two_colours_of_very_different_sizes_the_smaller_is_kept():
+    """Two colours whose blobs differ fivefold in size: the median of their sizes
+    lies near neither, which kept no colour and crashed the learner (71 webcam
+    s5469). Hands are bigger than balls, so the smaller colour is the ball's."""
+    rng = np.random.default_rng(0)
+    learner = ColorLearner()
+    for _ in range(6):
+        img = np.full((360, 480, 3), 128, np.uint8)
+        for _ in range(3):
+            x, y = rng.integers(40, 440), rng.integers(40, 320)
+            cv2.circle(img, (int(x), int(y)), 3, (230, 30, 30), -1)  # small red
+        x, y = rng.integers(60, 420), rng.integers(60, 300)
+        cv2.circle(img, (int(x), int(y)), 15, (30, 30, 230), -1)  # big blue
+        learner._recent.append(img)
+    red = ColorRange(170, 10, 120, 80)
+    blue = ColorRange(110, 130, 120, 80)
+    model = learner._sizes(ColorModel([red, blue]))
+    assert [r.h_lo for r in model.ranges] == [170]
+    assert model.ball_radius_px is not None and model.ball_radius_px < 6
