@@ -67,15 +67,20 @@ def evaluate_clip(
     truth = src.truth
     t1 = time.perf_counter()
     tracker = Tracker(frames[0].intrinsics, modality)
-    for f in frames:
-        if modality == "depth":
-            f = replace(f, color=None)
-        elif modality == "color":
-            f = replace(f, depth=None)
-        tracker.update(f)
-    analysis = tracker.finish()
+    error = None
+    try:
+        for f in frames:
+            if modality == "depth":
+                f = replace(f, color=None)
+            elif modality == "color":
+                f = replace(f, depth=None)
+            tracker.update(f)
+        analysis = tracker.finish()
+        s, flights, events = analysis.summary, analysis.flights, analysis.events
+    except Exception as exc:  # a bug on one clip: a wrong row, not a lost run
+        error = f"{type(exc).__name__}: {exc}"
+        s, flights, events = {"ball_count": None, "throws": 0, "siteswap": None}, [], []
     t2 = time.perf_counter()
-    s = analysis.summary
     t_end = frames[-1].t_s
     true_throws = [e for e in truth.events if e["type"] == "throw" and e["t_s"] <= t_end]
     frame_s = (t_end - frames[0].t_s) / max(len(frames) - 1, 1)
@@ -85,7 +90,7 @@ def evaluate_clip(
     true_peaks = [e for e in truth.events if e["type"] == "peak" and e["t_s"] <= t_end]
     errs = []
     ft_t = np.array([ft.t_s for ft in truth.frames])
-    for f in analysis.flights:
+    for f in flights:
         if f.height_m is None or f.dropped:
             continue
         # the true peak of the ball that was where our apex is, at about that moment
@@ -99,8 +104,9 @@ def evaluate_clip(
         errs.append(abs(f.height_m - best["height_m"]))
     want_ss = str(parse(truth.siteswap).canonical()) if truth.siteswap else None
     true_drops = [e["t_s"] for e in truth.events if e["type"] == "drop" and e["t_s"] <= t_end + 1]
-    our_drops = [e.t_s for e in analysis.events if e.type == "drop"]
+    our_drops = [e.t_s for e in events if e.type == "drop"]
     return {
+        **({"error": error} if error else {}),
         "pattern": pattern,
         "seed": seed,
         "modality": modality,
@@ -175,6 +181,7 @@ def summarise(rows: list[dict]) -> dict:
         "drops_found": f"{sum(r['drops_found'] for r in every)}/"
         f"{sum(r['true_drops'] for r in every)}",
         "false_drops": sum(r["false_drops"] for r in every),
+        "errors": sum("error" in r for r in every),  # clips whose tracking raised
     }
     by = {}
     for key in ("modality", "pattern"):
@@ -343,7 +350,7 @@ def main(argv: list[str] | None = None) -> dict:
         tqdm.write(
             f"{r['pattern']:>6} {r['modality']:5} {r['profile']:18} seed {r['seed']}: balls "
             f"{r['balls']}/{r['true_balls']} throws {r['throws']}/{r['true_throws']} ss "
-            f"{r['siteswap']}/{r['true_siteswap']}{flag}",
+            f"{r['siteswap']}/{r['true_siteswap']}{flag} {r.get('error', '')}",
             file=sys.stderr,
         )
     if pool is not None:
