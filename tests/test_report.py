@@ -93,3 +93,33 @@ def test_analyze_bad_calibration_exits_2(tmp_path, capsys):
     prof.write_text("[1, 2]")
     assert main(["analyze", "synthetic:3", "--calibration", str(prof), "--quiet"]) == 2
     assert "p.json" in capsys.readouterr().err
+
+
+def test_analyze_endless_synthetic_source_reads_10_seconds(tmp_path, capsys):
+    """Without ?seconds= the simulated world runs for an hour (the live demo's):
+    analyze takes a file-like 10 s and says so, instead of running for an hour."""
+    out = tmp_path / "s.json"
+    spec = "synthetic:3?seed=2&modality=depth&scale=0.5"
+    assert main(["analyze", spec, "--json", str(out), "--quiet", "--no-classify"]) == 0
+    assert "first 10 s" in capsys.readouterr().err
+    assert json.loads(out.read_text())["frames"] == 300
+
+
+def test_analyze_stopped_with_ctrl_c_reports_the_frames_read(tmp_path, capsys, monkeypatch):
+    """A live camera runs until the user stops it: what was read is analysed."""
+    from edge_juggler.tracking.tracker import Tracker
+
+    update = Tracker.update
+
+    def update_until_60(self, frame):
+        if self.frames == 60:
+            raise KeyboardInterrupt
+        return update(self, frame)
+
+    monkeypatch.setattr(Tracker, "update", update_until_60)
+    out = tmp_path / "s.json"
+    spec = "synthetic:3?seed=2&modality=depth&scale=0.5"
+    assert main(["analyze", spec, "--json", str(out), "--quiet", "--no-classify"]) == 0
+    r = json.loads(out.read_text())
+    assert r["frames"] == 60 and validate_report(r) == []
+    assert "stopped: analysing the 60 frames read" in capsys.readouterr().err

@@ -5,7 +5,9 @@ recording, a video, ``synthetic:531``, or a MOT16 ball-track file), prints a
 short summary and, with --json, writes the report (schema
 edge_juggler.report/1: summary, events, tracks, per-stage latency). When the
 neural classifier's model is installed, a class timeline and the pattern name
-are added; without it the pattern is null.
+are added; without it the pattern is null. A synthetic source without
+``?seconds=`` is analysed for 10 s; a live camera until Ctrl-C, and then what
+was read is analysed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 
 HELP = "analyse a recording: ball count, throws, siteswap, heights (JSON report)"
+ENDLESS_S = 10.0  # what an endless synthetic source (no ?seconds=) is analysed for
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -91,31 +94,28 @@ def run(args: argparse.Namespace) -> int:
         classify_ms: list[float] = []
         timeline: list[dict] = []
         total = src.frame_count
-        if args.max_frames is not None:
-            total = min(total or args.max_frames, args.max_frames)
+        limit = args.max_frames
+        if limit is None and total is None and args.source.startswith("synthetic:"):
+            # the simulated world runs for an hour (the live demo's): a file-like default
+            limit = max(1, int(round(ENDLESS_S * (src.fps or 30.0))))
+            print(
+                f"{args.source}: endless synthetic source, analysing its first {ENDLESS_S:g} s "
+                "(add ?seconds=N or --max-frames N for more)",
+                file=sys.stderr,
+            )
+        if limit is not None:
+            total = min(total or limit, limit)
         bar = tqdm(total=total, unit="frame", disable=args.quiet, file=sys.stderr, desc="analyze")
         n = 0
-        for frame in src:
-            tracker.update(frame)
-            if clf is not None:
-                t0 = time.perf_counter()
-                scores = clf.push(frame)
-                if scores is not None:
-                    classify_ms.append((time.perf_counter() - t0) * 1e3)
-                    timeline.append(
-                        {
-                            "t_s": round(scores.t_s, 3),
-                            "label": scores.label,
-                            "confidence": round(float(scores.confidence), 3),
-                        }
-                    )
-            n += 1
-            bar.update(1)
-            if args.max_frames is not None and n >= args.max_frames:
-                break
+        try:
+            n = _read(src, tracker, clf, classify_ms, timeline, bar, limit)
+        except KeyboardInterrupt:  # a live camera runs until stopped: analyse what was read
+            n = tracker.frames
+            bar.write(f"stopped: analysing the {n} frames read", file=sys.stderr)
         bar.close()
     if n == 0:
         raise InputError(f"{args.source}: no frames to analyse")
+
     analysis = tracker.finish()
     pattern = _pattern(timeline)
     lat = {k: percentiles(v) for k, v in tracker.latency.items()}
@@ -138,6 +138,30 @@ def run(args: argparse.Namespace) -> int:
         path = write_report(args.json, report)
         print(f"  report: {path}")
     return 0
+
+
+def _read(src, tracker, clf, classify_ms, timeline, bar, limit: int | None) -> int:  # noqa: ANN001
+    """Track (and classify) every frame of ``src`` up to ``limit``; frames read."""
+    n = 0
+    for frame in src:
+        tracker.update(frame)
+        if clf is not None:
+            t0 = time.perf_counter()
+            scores = clf.push(frame)
+            if scores is not None:
+                classify_ms.append((time.perf_counter() - t0) * 1e3)
+                timeline.append(
+                    {
+                        "t_s": round(scores.t_s, 3),
+                        "label": scores.label,
+                        "confidence": round(float(scores.confidence), 3),
+                    }
+                )
+        n += 1
+        bar.update(1)
+        if limit is not None and n >= limit:
+            break
+    return n
 
 
 def _pattern(timeline: list[dict]) -> str | None:
