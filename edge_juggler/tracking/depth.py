@@ -748,9 +748,9 @@ class DepthSegmenter:
 
         A wall 0.43 m behind the juggler fills the usual band around the head, so no
         head is found (441 binned s1052: a still box nearer than the juggler stayed
-        the body for the whole clip). The short band is only a second try: a band
-        ending at the next thing found cuts off a head standing further back than
-        the body's median depth (645 wide s92).
+        the body for the whole clip). The short band is only a second try: on
+        every search it lost the hands of 645 wide s92 and the juggler of 4 wide
+        s59 (their tests).
         """
         seen = False
         for head in self._heads(d, zb):
