@@ -15,6 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the runtime imports stay lazy (a fast --help)
+    from tqdm import tqdm
+
+    from edge_juggler.capture.base import Source
+    from edge_juggler.neural.runtime import StreamingClassifier
+    from edge_juggler.tracking.tracker import Tracker
 
 HELP = "analyse a recording: ball count, throws, siteswap, heights (JSON report)"
 ENDLESS_S = 10.0  # what an endless synthetic source (no ?seconds=) is analysed for
@@ -115,7 +123,6 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     if n == 0:
         raise InputError(f"{args.source}: no frames to analyse")
-
     analysis = tracker.finish()
     pattern = _pattern(timeline)
     lat = {k: percentiles(v) for k, v in tracker.latency.items()}
@@ -140,7 +147,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read(src, tracker, clf, classify_ms, timeline, bar, limit: int | None) -> int:  # noqa: ANN001
+def _read(
+    src: Source,
+    tracker: Tracker,
+    clf: StreamingClassifier | None,
+    classify_ms: list[float],
+    timeline: list[dict],
+    bar: tqdm,
+    limit: int | None,
+) -> int:
     """Track (and classify) every frame of ``src`` up to ``limit``; frames read."""
     n = 0
     for frame in src:
