@@ -123,3 +123,20 @@ def test_analyze_stopped_with_ctrl_c_reports_the_frames_read(tmp_path, capsys, m
     r = json.loads(out.read_text())
     assert r["frames"] == 60 and validate_report(r) == []
     assert "stopped: analysing the 60 frames read" in capsys.readouterr().err
+
+
+def test_analyze_a_recording_whose_depth_reads_nothing_exits_2(tmp_path, capsys):
+    """Every depth pixel 0 (a covered sensor): an error, not a report of 0 balls."""
+    import cv2
+    import numpy as np
+
+    rec = tmp_path / "rec"
+    assert main(["record", "synthetic:3?seconds=0.5&modality=depth", str(rec), "--quiet"]) == 0
+    pngs = sorted((rec / "depth").glob("*.png"))
+    assert pngs
+    for p in pngs:
+        cv2.imwrite(str(p), np.zeros((576, 640), np.uint16))
+    capsys.readouterr()
+    assert main(["analyze", str(rec), "--quiet", "--no-classify"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "read nothing in any of" in err[0] and "Traceback" not in err[0]

@@ -17,6 +17,8 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:  # the runtime imports stay lazy (a fast --help)
     from tqdm import tqdm
 
@@ -115,14 +117,22 @@ def run(args: argparse.Namespace) -> int:
             total = min(total or limit, limit)
         bar = tqdm(total=total, unit="frame", disable=args.quiet, file=sys.stderr, desc="analyze")
         n = 0
+        seen = _DepthSeen()
         try:
-            n = _read(src, tracker, clf, classify_ms, timeline, bar, limit)
+            n = _read(src, tracker, clf, classify_ms, timeline, bar, limit, seen)
         except KeyboardInterrupt:  # a live camera runs until stopped: analyse what was read
             n = tracker.frames
             bar.write(f"stopped: analysing the {n} frames read", file=sys.stderr)
         bar.close()
     if n == 0:
         raise InputError(f"{args.source}: no frames to analyse")
+    if seen.frames and not seen.valid:
+        # a covered or broken sensor, or a recording of nothing in range: 0 balls
+        # would look like an answer
+        raise InputError(
+            f"{args.source}: the depth camera read nothing in any of {seen.frames} frames "
+            "(every pixel 0 or not a number: sensor covered, too close, or a broken recording)"
+        )
     analysis = tracker.finish()
     pattern = _pattern(timeline)
     lat = {k: percentiles(v) for k, v in tracker.latency.items()}
@@ -147,6 +157,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DepthSeen:
+    """How many depth frames there were, and whether any read something."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.valid = False
+
+    def add(self, depth: np.ndarray | None) -> None:
+        if depth is None:
+            return
+        self.frames += 1
+        if not self.valid:  # one look per frame until something reads
+            d = depth if depth.dtype.kind != "f" else np.nan_to_num(depth)
+            self.valid = bool(np.any(d > 0))
+
+
 def _read(
     src: Source,
     tracker: Tracker,
@@ -155,10 +181,12 @@ def _read(
     timeline: list[dict],
     bar: tqdm,
     limit: int | None,
+    seen: _DepthSeen,
 ) -> int:
     """Track (and classify) every frame of ``src`` up to ``limit``; frames read."""
     n = 0
     for frame in src:
+        seen.add(frame.depth)
         tracker.update(frame)
         if clf is not None:
             t0 = time.perf_counter()
