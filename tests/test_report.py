@@ -140,3 +140,26 @@ def test_analyze_a_recording_whose_depth_reads_nothing_exits_2(tmp_path, capsys)
     assert main(["analyze", str(rec), "--quiet", "--no-classify"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "read nothing in any of" in err[0] and "Traceback" not in err[0]
+
+
+def test_analyze_a_camera_that_disconnects_keeps_the_frames_before(tmp_path, capsys, monkeypatch):
+    """The source fails after 45 frames: those are analysed and the report written,
+    then a one-line error and exit 2."""
+    from edge_juggler.errors import InputError
+    from edge_juggler.tracking.tracker import Tracker
+
+    update = Tracker.update
+
+    def update_until_45(self, frame):
+        if self.frames == 45:
+            raise InputError("webcam:0: camera stopped delivering frames")
+        return update(self, frame)
+
+    monkeypatch.setattr(Tracker, "update", update_until_45)
+    out = tmp_path / "s.json"
+    spec = "synthetic:3?seed=2&modality=depth&scale=0.5"
+    assert main(["analyze", spec, "--json", str(out), "--quiet", "--no-classify"]) == 2
+    captured = capsys.readouterr()
+    err = [ln for ln in captured.err.strip().splitlines() if "first 10 s" not in ln]
+    assert len(err) == 1 and "stopped delivering frames" in err[0] and "45 frames" in err[0]
+    assert json.loads(out.read_text())["frames"] == 45 and "balls" in captured.out

@@ -7,7 +7,8 @@ edge_juggler.report/1: summary, events, tracks, per-stage latency). When the
 neural classifier's model is installed, a class timeline and the pattern name
 are added; without it the pattern is null. A synthetic source without
 ``?seconds=`` is analysed for 10 s; a live camera until Ctrl-C, and then what
-was read is analysed.
+was read is analysed. A camera that disconnects or a file cut short: the frames
+before it are analysed and reported, then the error (exit 2).
 """
 
 from __future__ import annotations
@@ -118,11 +119,16 @@ def run(args: argparse.Namespace) -> int:
         bar = tqdm(total=total, unit="frame", disable=args.quiet, file=sys.stderr, desc="analyze")
         n = 0
         seen = _DepthSeen()
+        broke: InputError | None = None
         try:
             n = _read(src, tracker, clf, classify_ms, timeline, bar, limit, seen)
         except KeyboardInterrupt:  # a live camera runs until stopped: analyse what was read
             n = tracker.frames
             bar.write(f"stopped: analysing the {n} frames read", file=sys.stderr)
+        except InputError as exc:  # a camera that disconnects, a file cut short
+            if tracker.frames == 0:
+                raise
+            n, broke = tracker.frames, exc
         bar.close()
     if n == 0:
         raise InputError(f"{args.source}: no frames to analyse")
@@ -154,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         path = write_report(args.json, report)
         print(f"  report: {path}")
+    if broke is not None:  # the frames before it are analysed and kept; still an error
+        raise InputError(f"{broke} (analysed the {n} frames before it)")
     return 0
 
 
