@@ -202,12 +202,17 @@ class DepthSegmenter:
         self._still = self._still + 1 if motion(pick) < 0.0005 else 0
         if self._still:
             # a juggler told apart by motion before stays (where it was: the depth
-            # band's median column also holds whatever else stands at that depth)
+            # band's median column also holds whatever else stands at that depth).
+            # The thing nearest the body's depth: a box 0.15 m in front of it also
+            # lies within 0.15 m of it once one look's median slips (423 wide s5170
+            # lost the juggler to a box 0.22 m nearer for the last 4.5 s)
             if self.body_z is not None and abs(pick[0] - self.body_z) > 150:
-                for c in found:
-                    if c[0] > pick[0] + 150 and abs(c[0] - self.body_z) < 150:
-                        self._moved_to = True
-                        return c[0], (self.body_x if self.body_x is not None else c[1])
+                bz = self.body_z
+                near = [c for c in found if c[0] > pick[0] + 150 and abs(c[0] - bz) < 150]
+                if near:
+                    c = min(near, key=lambda c: abs(c[0] - bz))
+                    self._moved_to = True
+                    return c[0], (self.body_x if self.body_x is not None else c[1])
         if self._still >= 3:
             work = depth[:: self.step, :: self.step]
             for c in found:

@@ -455,3 +455,20 @@ def test_of_two_colours_of_very_different_sizes_the_smaller_is_kept():
     model = learner._sizes(ColorModel([red, blue]))
     assert [r.h_lo for r in model.ranges] == [170]
     assert model.ball_radius_px is not None and model.ball_radius_px < 6
+
+
+def test_the_juggler_stays_the_body_when_a_box_stands_just_in_front():
+    """A box 0.22 m in front of the juggler, a nearer still box in the middle. One
+    look's median of the juggler's depth slipped towards the box, and the box then
+    lay within 0.15 m of the body: the juggler must stay (the box was taken for the
+    last 4.5 s of the clip, every ball then lying "behind the body")."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip("423", 5170, seconds=6.5, profile="azure_wfov", modality="depth")
+    seg = DepthSegmenter(frames[0].intrinsics)
+    zs = []
+    for i, f in enumerate(frames):
+        seg.process(f.depth)
+        if f.t_s >= 5.0:
+            zs.append((seg.body_z / 1000.0, float(np.mean(truth.frames[i].hands_m[:, 2]))))
+    assert all(hz - 0.1 < z < hz + 0.5 for z, hz in zs)  # the box: 0.15 m before the hands
