@@ -117,19 +117,18 @@ def run(args: argparse.Namespace) -> int:
         if limit is not None:
             total = min(total or limit, limit)
         bar = tqdm(total=total, unit="frame", disable=args.quiet, file=sys.stderr, desc="analyze")
-        n = 0
         seen = _DepthSeen()
         broke: InputError | None = None
         try:
-            n = _read(src, tracker, clf, classify_ms, timeline, bar, limit, seen)
+            _read(src, tracker, clf, classify_ms, timeline, bar, limit, seen)
         except KeyboardInterrupt:  # a live camera runs until stopped: analyse what was read
-            n = tracker.frames
-            bar.write(f"stopped: analysing the {n} frames read", file=sys.stderr)
+            bar.write(f"stopped: analysing the {tracker.frames} frames read", file=sys.stderr)
         except InputError as exc:  # a camera that disconnects, a file cut short
             if tracker.frames == 0:
                 raise
-            n, broke = tracker.frames, exc
+            broke = exc
         bar.close()
+    n = tracker.frames  # every frame read went through the tracker
     if n == 0:
         raise InputError(f"{args.source}: no frames to analyse")
     if seen.frames and not seen.valid:
@@ -190,9 +189,8 @@ def _read(
     bar: tqdm,
     limit: int | None,
     seen: _DepthSeen,
-) -> int:
-    """Track (and classify) every frame of ``src`` up to ``limit``; frames read."""
-    n = 0
+) -> None:
+    """Track (and classify) every frame of ``src`` up to ``limit``."""
     for frame in src:
         seen.add(frame.depth)
         tracker.update(frame)
@@ -208,11 +206,9 @@ def _read(
                         "confidence": round(float(scores.confidence), 3),
                     }
                 )
-        n += 1
         bar.update(1)
-        if limit is not None and n >= limit:
+        if limit is not None and tracker.frames >= limit:
             break
-    return n
 
 
 def _pattern(timeline: list[dict]) -> str | None:
