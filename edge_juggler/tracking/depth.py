@@ -47,6 +47,17 @@ class DepthConfig:
     work_width: int = 400  # frames wider than this are halved
 
 
+# a detection ringed by pixels at its depth that begin or end this often (of 32 on a
+# ring this many ball radii out, within this depth) is a piece of a speckled surface
+SPECKLE_RING = 2.5
+SPECKLE_SWITCHES = 10
+SPECKLE_DEPTH_M = 0.15
+_RING = (
+    np.cos(np.linspace(0.0, 2.0 * np.pi, 32, endpoint=False)),
+    np.sin(np.linspace(0.0, 2.0 * np.pi, 32, endpoint=False)),
+)
+
+
 def _kth(v: np.ndarray, q: float) -> float:
     """Quantile by partition (np.percentile/median cost ~10x more on small arrays)."""
     k = min(len(v) - 1, int(q * len(v)))
@@ -363,10 +374,36 @@ class DepthSegmenter:
             )
         if len(rim) >= 2:
             dets.extend(self._rims(d, far, rim, dets, bx, c0, z_back))
-        dets = self._join_pieces(dets)
+        dets = self._not_speckle(depth, self._join_pieces(dets))
         hands = self._hands(far, mask, [b for _, b in sorted(arms, key=lambda a: -a[0])], dets, c0)
         self._hand_row = max(h.y_px for h in hands) / st if len(hands) == 2 else None
         return dets, hands, zb_m
+
+    def _not_speckle(self, depth: np.ndarray, dets: list[Detection]) -> list[Detection]:
+        """The detections that are no piece of a speckled surface.
+
+        A dark or shiny thing (a black box, a screen) reads as scattered pixels
+        with holes between; pieces of it stand in front of the holes (no reading,
+        beyond range) and some are ball-sized: 441 wide s6214 had 33 such a frame
+        beside a box at the juggler's depth. A ball stands against what is around
+        it as one piece: on a ring ``SPECKLE_RING`` ball radii around it, pixels
+        at its depth begin or end a few times at most (a hand, an arm), while
+        around a piece of a speckled surface they alternate with others all the
+        way round.
+        """
+        if not dets:
+            return dets
+        h, w = depth.shape
+        z = np.array([q.z_m for q in dets])
+        r = SPECKLE_RING * 0.5 * self.cfg.typical_ball_m * self.full.fy / z
+        xs = np.array([q.x for q in dets])[:, None] + r[:, None] * _RING[0]
+        ys = np.array([q.y for q in dets])[:, None] + r[:, None] * _RING[1]
+        xi = np.clip(xs.astype(np.intp), 0, w - 1)
+        yi = np.clip(ys.astype(np.intp), 0, h - 1)
+        v = depth[yi, xi].astype(np.float64) / 1000.0
+        same = np.abs(v - z[:, None]) < SPECKLE_DEPTH_M
+        switches = (same != np.roll(same, 1, axis=1)).sum(axis=1)
+        return [q for q, n in zip(dets, switches, strict=True) if n < SPECKLE_SWITCHES]
 
     def _rims(
         self,
