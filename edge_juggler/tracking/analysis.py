@@ -68,8 +68,10 @@ def clean_flights(flights: list[Flight], scale: Scale) -> list[Flight]:
         # (capped: where high throws dominate, the p90 is theirs and a 3 among 6s
         # still flies 0.4-0.5 s, seen for a little less)
         # (an arc across a hidden apex is one: its halves, far apart in time, agree
-        # on when the apex was; a 6 out of a webcam's top is seen for 2-3 frames a side)
-        arc = f.i1 - f.i0 >= (4 if "hidden_apex" in f.extra else 5)
+        # on when the apex was; a 6 out of a webcam's top is seen for 2-3 frames a side,
+        # and its halves in two tracks, by the top edge, may have two samples each)
+        need = 3 if "stitched" in f.extra else 4 if "hidden_apex" in f.extra else 5
+        arc = f.i1 - f.i0 >= need
         tall = rise >= 0.05 and f.duration >= min(0.3 * med, 0.25) and arc
         crossing = trav >= 0.25 and f.duration >= 0.06
         if tall or crossing:

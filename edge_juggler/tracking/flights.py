@@ -453,6 +453,19 @@ def _noise_of(tr: TrackSamples, half_s: float = 0.3) -> Callable[[int], float]:
     return at
 
 
+def _track_noise(tr: TrackSamples) -> float:
+    """``local_noise_px`` over the whole track, however short (0 without four
+    samples in consecutive frames)."""
+    d = np.diff(np.asarray(tr.frame))
+    if len(d) < 3:
+        return 0.0
+    ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
+    if not ok.any():
+        return 0.0
+    e = np.abs(np.diff(tr.xy, 3, axis=0))[ok]
+    return 1.4826 * float(np.median(e)) / np.sqrt(20.0)
+
+
 def extract_flights(
     tr: TrackSamples,
     g_px: float,
@@ -715,6 +728,62 @@ def _half(
     return a, b, t0 + s_apex, y_apex, (float(xc[0]), float(xc[1]), t0)
 
 
+def _edge_half(
+    tr: TrackSamples,
+    pic: TrackSamples,
+    lo: int,
+    hi: int,
+    end: bool,
+    g_px: float,
+    r_px: float,
+) -> tuple[int, int, float, float, tuple[float, float, float]] | None:
+    """Two samples next to the top of the picture as the rising end (``end``) or
+    falling start of a segment; the format of ``_half``.
+
+    A ball thrown high from close by crosses the picture in a few frames: a 6
+    from 1.5 m before a webcam moves 100 px a frame, and of its way up and down
+    two samples a side are free (one more is cut by the top edge, the next is
+    in the hand). With gravity known, two samples fix the arc. They are taken
+    only where the ball left (or came in at) the top: the arc puts it within two
+    radii of the top a frame later (earlier) and its apex above the picture,
+    seen in ``pic`` (the picture's samples of ``tr``, which may be at a
+    reference depth). A last (first) sample within three radii of the top and
+    lower than the arc puts it is the ball cut by the edge and is passed over.
+    """
+    if hi - lo < 1:
+        return None
+    step = float(np.median(np.diff(tr.t))) if len(tr) > 1 else 0.0
+    ks = [hi - 1, hi] if end else [lo + 1, lo]
+    for n, k in enumerate(ks):
+        a, b = (k - 1, k) if end else (k, k + 1)
+        if a < lo or b > hi or not 0.0 < tr.t[b] - tr.t[a] <= 1.5 * step:
+            continue
+        dt = float(tr.t[b] - tr.t[a])
+        t0 = float(tr.t[k])
+        fits = []
+        for src in (pic, tr):
+            ya, yb = float(src.xy[a, 1]), float(src.xy[b, 1])
+            v_k = (yb - ya) / dt + (0.5 if end else -0.5) * g_px * dt  # velocity at k
+            fits.append((float(src.xy[k, 1]), v_k))
+        (yp, vp), (y0, v0) = fits
+        if n == 0:  # the outer sample passed over must be a cut ball (inside the arc)
+            o = hi if end else lo
+            so = float(pic.t[o]) - t0
+            if not (yp + vp * so + 0.5 * g_px * so * so < pic.xy[o, 1] < 3.0 * r_px):
+                continue
+        s_out = step if end else -step
+        if (end and v0 >= 0) or (not end and v0 <= 0):
+            continue
+        if yp + vp * s_out + 0.5 * g_px * s_out * s_out >= 2.0 * r_px:
+            continue  # it stays in the picture a frame on: not out at the top
+        y_apex = y0 - v0 * v0 / (2.0 * g_px)
+        if yp - vp * vp / (2.0 * g_px) >= -r_px:
+            continue
+        vx = float(tr.xy[b, 0] - tr.xy[a, 0]) / dt
+        return a, b, t0 - v0 / g_px, y_apex, (vx, float(tr.xy[k, 0]), t0)
+    return None
+
+
 def stitch_hidden_apexes(
     tracks: list[TrackSamples],
     flights: list[Flight],
@@ -756,6 +825,7 @@ def stitch_hidden_apexes(
         tracks, z_ref, centre = ref  # the halves are found and paired on these
     px_per_m = g_px / G
     tol = max(min_tol_px, tol_m * px_per_m)
+    r_px = BALL_RADIUS_M * px_per_m
     covered = {tr.id: np.zeros(len(tr), dtype=bool) for tr in tracks}
     by_id = {tr.id: tr for tr in tracks}
     frame_s = {
@@ -780,6 +850,9 @@ def stitch_hidden_apexes(
                 continue
             covered[f.ball][f.i0 : f.i1 + 1] = True
     ends, starts = [], []
+    end_slot: list[tuple] = []  # the track end (start) each half is one reading of
+    start_slot: list[tuple] = []
+    two: set[tuple[bool, int]] = set()  # (end?, index): halves of two samples by the top
     for tr in tracks:
         cov = covered[tr.id]
         seen: set[tuple[bool, int, int]] = set()
@@ -801,11 +874,13 @@ def stitch_hidden_apexes(
                 bounds = zip([lo] + [k + 1 for k in cut], cut + [hi], strict=True)
                 parts += [(a, b, True) for a, b in bounds]
             for plo, phi, inner in parts:
-                if phi - plo < 2:
+                if phi - plo < 1:
                     continue
                 for end, bag in ((True, ends), (False, starts)):
-                    h = _half(tr, plo, phi, end, g_px, tol, max_gap_s, inner)
-                    if h is None or h[1] - h[0] < 4:
+                    h = None
+                    if phi - plo >= 2:
+                        h = _half(tr, plo, phi, end, g_px, tol, max_gap_s, inner)
+                    if phi - plo >= 2 and (h is None or h[1] - h[0] < 4):
                         # a fast ball seen by pieces of its rim scatters beyond the
                         # plain tolerance (645 depth nfov s28: +-15 px near the top)
                         noise = NOISE_TOL * noise_at(phi if end else plo)
@@ -813,10 +888,26 @@ def stitch_hidden_apexes(
                             hn = _half(tr, plo, phi, end, g_px, noise, max_gap_s, inner)
                             if hn is not None and (h is None or hn[1] - hn[0] > h[1] - h[0]):
                                 h = hn
-                    if h is None or cov[h[0] : h[1] + 1].any() or (end, h[0], h[1]) in seen:
-                        continue
-                    seen.add((end, h[0], h[1]))
-                    bag.append((tr, *h))
+                    # (and two samples by the top edge: where the three-sample arc
+                    # took in the ball cut by the edge or caught, the pairing picks)
+                    slot = (tr.id, plo, phi, end)
+                    edge = _edge_half(tr, picture[tr.id], plo, phi, end, g_px, r_px)
+                    if edge is not None:
+                        # (two samples a frame apart tell the speed to within their
+                        # scatter: it must put the apex well within apex_dt_s)
+                        k = edge[1] if end else edge[0]
+                        sigma = max(noise_at(k), _track_noise(tr), 1.0)
+                        dt_k = float(tr.t[edge[1]] - tr.t[edge[0]])
+                        if np.sqrt(2.0) * sigma / (dt_k * g_px) > apex_dt_s / 3.0:
+                            edge = None
+                    for hh in (h, edge):
+                        if hh is None or cov[hh[0] : hh[1] + 1].any() or (end, *hh[:2]) in seen:
+                            continue
+                        seen.add((end, hh[0], hh[1]))
+                        bag.append((tr, *hh))
+                        (end_slot if end else start_slot).append(slot)
+                        if hh is edge:
+                            two.add((end, len(bag) - 1))
     pairs = []
     for ei, (ta, a0, a1, tap_a, yap_a, xa) in enumerate(ends):
         rise = ta.xy[a0, 1] - yap_a
@@ -837,19 +928,28 @@ def stitch_hidden_apexes(
             # halves, 3 blurred frames each, agreed on the apex within 0.04 s and
             # put it 180 px apart, 20 % of its rise)
             hidden = max(tap_a - ta.t[a1], 0.0) + max(tb.t[b0] - tap_b, 0.0)
+            # (a half of two samples measures no arc of its own: its speed at the
+            # picture's gravity says the height; a ball thrown high from close by
+            # changes depth on its way, and the picture's gravity with it, ~10 %
+            # a side: 633 nfov colour s5344's halves put one apex 300 px apart, a
+            # third of its fall, agreeing on its time within 0.03 s)
+            share = 0.3 if (True, ei) in two or (False, si) in two else 0.15
             cost = (
                 abs(tap_a - tap_b) / apex_dt_s,
                 abs(yap_a - yap_b)
-                / max(0.15 * max(rise, fall, tol), 0.5 * g_px * hidden * apex_dt_s),
+                / max(share * max(rise, fall, tol), 0.5 * g_px * hidden * apex_dt_s),
                 abs(xa_ap - xb_ap) / (0.15 * px_per_m),
             )
             if max(cost) <= 1.0:
-                pairs.append((sum(cost), ei, si, t_ap, 0.5 * (yap_a + yap_b), xa_ap, xb_ap))
+                # (halves of two samples only where no longer half of that track end
+                # or start pairs: theirs is the rougher apex)
+                rough = share > 0.15
+                pairs.append((rough, sum(cost), ei, si, t_ap, 0.5 * (yap_a + yap_b), xa_ap, xb_ap))
     out: list[Flight] = []
-    used_e: set[int] = set()
-    used_s: set[int] = set()
-    for _, ei, si, t_ap, y_ap, xa_ap, xb_ap in sorted(pairs, key=lambda p: p[0]):
-        if ei in used_e or si in used_s:
+    used_e: set[tuple] = set()
+    used_s: set[tuple] = set()
+    for _, _, ei, si, t_ap, y_ap, xa_ap, xb_ap in sorted(pairs, key=lambda p: p[:2]):
+        if end_slot[ei] in used_e or start_slot[si] in used_s:
             continue
         x_ap = 0.5 * (xa_ap + xb_ap)
         if any(  # the same flight again, from duplicate detections of one ball
@@ -857,8 +957,8 @@ def stitch_hidden_apexes(
             for o in out
         ):
             continue
-        used_e.add(ei)
-        used_s.add(si)
+        used_e.add(end_slot[ei])
+        used_s.add(start_slot[si])
         ta, a0, a1 = ends[ei][:3]
         tb, b0, b1 = starts[si][:3]
         if ref is not None:  # back into the picture: its samples, the apex at the ball's depth

@@ -698,3 +698,40 @@ def test_short_halves_of_a_long_hidden_flight_stitch_though_their_apex_heights_d
     assert f.t_throw == 7.967 and 9.3 <= f.t_catch <= 9.367
     assert abs(f.t_apex - 8.65) < 0.05  # thrown at 7.95, caught at 9.35
     assert -650 < f.apex_xy[1] < -500
+
+
+# a 6 from 1.5 m before a webcam (633 webcam s6349, red ball, 4796 px/s^2): two
+# samples up and a third cut by the top edge (its centre 43 px low), then 1.2 s
+# later two samples down and the catch, and the hand carrying it on
+_EDGE_UP = [(1.8, 329.0, 179.0), (1.833, 328.0, 83.0), (1.867, 326.0, 21.0)]
+_EDGE_DOWN = [(3.1, 212.0, 103.0), (3.133, 210.0, 207.0), (3.167, 208.0, 291.0)]
+_EDGE_HELD = [(3.2, 212.0, 303.0), (3.233, 220.0, 314.0), (3.267, 231.0, 322.0)]
+_EDGE_HELD += [(3.3, 243.0, 328.0), (3.333, 258.0, 331.0), (3.367, 273.0, 330.0)]
+_EDGE_G = 4796.0
+
+
+def test_two_samples_each_side_of_the_top_edge_make_a_flight():
+    """With gravity known two samples fix an arc: where a ball left the top of the
+    picture a frame after its last one and came back a frame before its first,
+    halves of two samples pair (the three-sample arcs took in the cut ball or the
+    catch and put the apex 0.2 s apart). The flight passes cleaning."""
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    tr = _samples(_EDGE_UP + _EDGE_DOWN + _EDGE_HELD, 5)
+    inside = [f for f in extract_flights(tr, _EDGE_G) if f.rise_px > 100]
+    assert inside == []
+    (f,) = stitch_hidden_apexes([tr], inside, _EDGE_G)
+    assert f.t_throw == 1.8 and f.t_catch == 3.133
+    assert abs(f.t_apex - 2.44) < 0.05  # thrown at 1.77, caught at 3.15
+    assert f.apex_xy[1] < -600
+    assert clean_flights([f], Scale(_EDGE_G, None)) == [f]
+
+
+def test_two_samples_that_stay_in_the_picture_are_no_half():
+    """The same samples 300 px lower: the arc keeps the ball inside the picture a
+    frame on, so no apex is hidden above it and nothing pairs."""
+    from edge_juggler.tracking.flights import stitch_hidden_apexes
+
+    rows = [(t, x, y + 300.0) for t, x, y in _EDGE_UP[:2] + _EDGE_DOWN + _EDGE_HELD]
+    tr = _samples(rows, 5)
+    assert stitch_hidden_apexes([tr], [], _EDGE_G) == []
