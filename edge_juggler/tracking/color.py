@@ -41,6 +41,14 @@ class ColorRange:
         """A white or grey ball's range: any hue, saturation capped."""
         return self.s_hi < 255 and (self.h_hi - self.h_lo) % 180 >= 170
 
+    def holds(self, hue: float, sat: float, val: float) -> bool:
+        """Whether one HSV colour lies in the range."""
+        if not (self.s_lo <= sat <= self.s_hi and self.v_lo <= val <= self.v_hi):
+            return False
+        if self.h_lo <= self.h_hi:
+            return self.h_lo <= hue <= self.h_hi
+        return hue >= self.h_lo or hue <= self.h_hi
+
     def mask(self, hsv: np.ndarray) -> np.ndarray:
         if self.h_lo <= self.h_hi:
             return cv2.inRange(

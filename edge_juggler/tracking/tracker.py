@@ -39,6 +39,7 @@ from edge_juggler.tracking.color import (
     ColorConfig,
     ColorLearner,
     ColorModel,
+    ColorRange,
     ColorSegmenter,
 )
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
@@ -57,6 +58,8 @@ from edge_juggler.tracking.release import WINDOW_S, release_rows
 from edge_juggler.tracking.types import Ball, Event, Hand, TrackState
 
 MODALITIES = ("depth", "color", "rgbd", "tracks", "points")
+# frames of colour detections kept for associating again at the end (20 min at 30 fps)
+REPLAY_MAX_FRAMES = 36000
 # samples per flank stretch for image gravity when 7-sample stretches find none
 WINDOW_SHORT = 5
 # with depth, image arcs may move the measured gravity this much either way (see _scale)
@@ -154,6 +157,13 @@ class Tracker:
         self._learning: deque[Future[None]] = deque()  # add() jobs handed over, oldest first
         self._next_relearn = 0.0
         self._colours_complete_t: float | None = None  # a ball colour was learned late
+        # while colours may still be learned late: each frame's colour detections, as
+        # associated (time, index, detections), and the colours that came late (from
+        # when, ranges): at the end their balls' moving blobs the learner saw before
+        # join and the frames are associated again (see _replay_late)
+        self._color_log: list[tuple[float, int, list[Detection]]] | None = None
+        self._late: list[tuple[float, list[ColorRange]]] = []
+        self._learn_cands: list | None = None
         self._relearns: list[_Relearn] = []  # under way, oldest first
         self._worker: ThreadPoolExecutor | None = None
         if self.cfg.color_model is not None:
@@ -277,6 +287,9 @@ class Tracker:
         if self.color_seg is None:
             if self.learner is None:
                 self.learner = ColorLearner(self.cfg.color.work_long_side)
+                if self.cfg.color_model is None:
+                    self._learn_cands = self.learner.cands
+                    self._color_log = []
             self.learner.add(frame.color, frame.t_s)
             self._pending.append(frame)
             span = frame.t_s - self._pending[0].t_s
@@ -288,16 +301,64 @@ class Tracker:
             self._next_relearn = frame.t_s + self.cfg.relearn_every_s
             seen = []
             for f in self._pending:  # catch up on the learning window
-                seen = self.assoc.step(
-                    f.t_s, f.index, self._unclutter(self.color_seg.process(f.color))
-                )
+                seen = self._step_logged(f, self._unclutter(self.color_seg.process(f.color)))
             self._pending = []
             return seen
         if self.learner is not None and self.cfg.color_model is None:
             self._relearn(frame)
         self._apply_relearned(frame.t_s)
         dets = self._unclutter(self.color_seg.process(frame.color))
+        return self._step_logged(frame, dets)
+
+    def _step_logged(self, frame: Frame, dets: list[Detection]) -> list:
+        """Associate one frame's colour detections, logged for ``_replay_late``."""
+        log = self._color_log
+        if log is not None:
+            if len(log) >= REPLAY_MAX_FRAMES or (
+                self.learner is None and not self._relearns and not self._late
+            ):
+                self._color_log = None  # learning is over and every colour came in time
+            else:
+                log.append((frame.t_s, frame.index, dets))
         return self.assoc.step(frame.t_s, frame.index, dets)
+
+    def _replay_late(self) -> None:
+        """Associate the clip again with the balls of late colours seen from the start.
+
+        A colour first learned at a re-learn (a ball thrown high out of the picture
+        from close by, too fast to learn at first) is detected only from then on:
+        633 webcam s6358's two 6-balls joined at 8.5 s, too late to read them. The
+        learner saw their moving blobs all along; those of a late colour, in the
+        frames before it came, join the detections, and the whole clip is
+        associated anew (with the image gravity measured by now). Only where
+        something was logged (the log stops when learning ends with no late
+        colour, and after ``REPLAY_MAX_FRAMES``).
+        """
+        if not self._late or not self._color_log or not self._learn_cands:
+            return
+        model = self.color_seg.model if self.color_seg is not None else None
+        r_ball = model.ball_radius_px if model is not None else None
+        extra: dict[float, list[Detection]] = {}
+        for c in self._learn_cands:
+            if c.edge:
+                continue
+            if any(
+                c.t < t0 and any(r.holds(c.hue, c.sat, c.val) for r in rs) for t0, rs in self._late
+            ):
+                r = r_ball if r_ball else c.r
+                extra.setdefault(c.t, []).append(Detection(c.x, c.y, r))
+        if not extra:
+            return
+        assoc = Associator(miss_cost=0.5, launch_cone=True)
+        assoc.g_px = self.assoc.g_px
+        for t, index, dets in self._color_log:
+            more = [
+                e
+                for e in extra.get(t, [])
+                if all(np.hypot(e.x - d.x, e.y - d.y) > max(e.radius_px, d.radius_px) for d in dets)
+            ]
+            assoc.step(t, index, dets + more)
+        self.assoc = assoc
 
     def _relearn(self, frame: Frame) -> None:
         """Keep learning for a while; add ball colours that were not seen at first."""
@@ -354,12 +415,17 @@ class Tracker:
             r = self._relearns.pop(0)
             learned = r.job.result()
             model = self.color_seg.model
-            if model.ball_radius_px is None:
+            # (a size measured on flights replaces one from the hue histogram of
+            # moving blobs, the fallback without flights: 71 webcam s5469 took 5 px
+            # from shirt specks at first, and every ball of 20 px was "too big")
+            guessed = all(r.n == 0 for r in model.ranges) and any(r.n > 0 for r in learned.ranges)
+            if model.ball_radius_px is None or (guessed and learned.ball_radius_px):
                 model.ball_radius_px = learned.ball_radius_px
             n_before = len(model.ranges)
             model.add_new(learned.ranges)
             if len(model.ranges) > n_before:  # a new colour: its balls were unseen so far
                 self._colours_complete_t = r.t
+                self._late.append((r.due, list(model.ranges[n_before:])))
         if self.learner is None or now is None:
             self._end_worker()
 
@@ -653,6 +719,7 @@ class Tracker:
         # was synchronous; waiting here is deterministic, and ends the worker
         self._apply_relearned(None)
         self._apply_live(None)  # a live analysis not due yet: the whole clip's follows
+        self._replay_late()
         tracks = self.samples()
         fit_tracks, scale = self._scaled(tracks, self._gravity_prior())
         if scale.g_px is not None:

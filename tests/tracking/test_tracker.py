@@ -111,3 +111,51 @@ def test_a_live_window_of_few_throws_still_counts_the_balls():
     out, _ms = tr._live_analysis(_arcs(1000.0), Scale(1000.0), 8.0, [], 8.0)
     assert out is not None
     assert out[0]["siteswap"] is None and out[0]["ball_count"] == 1
+
+
+def test_the_balls_of_colours_learned_late_are_tracked_from_the_start():
+    """633 before a close webcam: the two 6-balls fly out of the top at 100 px a
+    frame and their colours are learned only at a re-learn (6 s), too late to see
+    their 6s. The learner saw their moving blobs all along; at the end those join
+    and the clip is associated again, and it reads 633 with 4 balls (330 with 2
+    before)."""
+    from dataclasses import replace
+
+    from edge_juggler.sim.clips import clip_source
+
+    src = clip_source("633", 6349, seconds=10.0, profile="webcam", modality="color")
+    frames = list(src)
+    tr = Tracker(frames[0].intrinsics, "color")
+    for f in frames:
+        tr.update(replace(f, depth=None))
+    a = tr.finish()
+    assert tr._late and tr._late[0][0] > 3.0  # a colour came at a re-learn
+    assert a.summary["ball_count"] == 4
+    assert a.summary["siteswap"] == "633"
+
+
+def test_a_ball_size_measured_on_flights_replaces_one_guessed_from_the_hue_histogram():
+    """Without flights at first the model comes from the hue histogram of moving
+    blobs, and its ball size may be a shirt speck's (71 webcam s5469: 5 px, and
+    every ball of 20 px was "too big"); a re-learn that measured flights sets it."""
+    from concurrent.futures import Future
+
+    from edge_juggler.tracking.color import ColorModel, ColorRange, ColorSegmenter
+    from edge_juggler.tracking.tracker import _Relearn
+
+    def relearn(model: ColorModel) -> _Relearn:
+        job: Future = Future()
+        job.set_result(model)
+        return _Relearn(5.5, 6.0, None, job)  # type: ignore[arg-type]
+
+    guessed = ColorModel([ColorRange(61, 73, 128, 75, n=0)], ball_radius_px=5.0)
+    tr = Tracker(Intrinsics(600.0, 600.0, 320.0, 240.0, 640, 480), "color")
+    tr.color_seg = ColorSegmenter(guessed)
+    tr._relearns.append(relearn(ColorModel([ColorRange(83, 97, 60, 90, n=5)], 14.3)))
+    tr._apply_relearned(6.0)
+    assert tr.color_seg.model.ball_radius_px == pytest.approx(14.3)
+    assert len(tr.color_seg.model.ranges) == 2
+    # a size from flights stays (a later re-learn's blobs may be blurred streaks)
+    tr._relearns.append(relearn(ColorModel([ColorRange(0, 10, 60, 90, n=9)], 25.0)))
+    tr._apply_relearned(8.0)
+    assert tr.color_seg.model.ball_radius_px == pytest.approx(14.3)
