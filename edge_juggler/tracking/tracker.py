@@ -39,7 +39,6 @@ from edge_juggler.tracking.color import (
     ColorConfig,
     ColorLearner,
     ColorModel,
-    ColorRange,
     ColorSegmenter,
 )
 from edge_juggler.tracking.depth import DepthConfig, DepthSegmenter
@@ -162,7 +161,7 @@ class Tracker:
         # when, ranges): at the end their balls' moving blobs the learner saw before
         # join and the frames are associated again (see _replay_late)
         self._color_log: list[tuple[float, int, list[Detection]]] | None = None
-        self._late: list[tuple[float, list[ColorRange]]] = []
+        self._late: list[tuple[float, list[int]]] = []  # (from when, colour ids)
         self._learn_cands: list | None = None
         self._relearns: list[_Relearn] = []  # under way, oldest first
         self._worker: ThreadPoolExecutor | None = None
@@ -322,33 +321,51 @@ class Tracker:
                 log.append((frame.t_s, frame.index, dets))
         return self.assoc.step(frame.t_s, frame.index, dets)
 
-    def _replay_late(self) -> None:
+    def _replay_late(self, flights: list[Flight]) -> bool:
         """Associate the clip again with the balls of late colours seen from the start.
 
         A colour first learned at a re-learn (a ball thrown high out of the picture
         from close by, too fast to learn at first) is detected only from then on:
-        633 webcam s6358's two 6-balls joined at 8.5 s, too late to read them. The
-        learner saw their moving blobs all along; those of a late colour, in the
-        frames before it came, join the detections, and the whole clip is
-        associated anew (with the image gravity measured by now). Only where
-        something was logged (the log stops when learning ends with no late
-        colour, and after ``REPLAY_MAX_FRAMES``).
+        633 webcam s6349's 6-balls came at 6 s, too late to read them. The learner
+        saw their moving blobs all along; those of a late colour, in the frames
+        before it came, join the detections, and the whole clip is associated anew
+        (with the image gravity measured by now). Only colours whose balls flew
+        (``flights``, as associated live) after they came: a hand's or a sleeve's
+        colour the learner took for a ball's (300 webcam s1129: skin at 6 s) adds
+        no flight of its own, and its earlier blobs would have added false ones.
+        Only where something was logged (the log stops when learning ends with no
+        late colour, and after ``REPLAY_MAX_FRAMES``). True when it associated anew.
         """
         if not self._late or not self._color_log or not self._learn_cands:
-            return
+            return False
         model = self.color_seg.model if self.color_seg is not None else None
-        r_ball = model.ball_radius_px if model is not None else None
+        if model is None:
+            return False
+        flew = set()  # (colour id, throw time)
+        for f in flights:
+            tr = self.assoc.all.get(f.ball)
+            if tr is not None:
+                flew.add((tr.color_id, f.t_throw))
+        late = [
+            (t0, cid)
+            for t0, ids in self._late
+            for cid in ids
+            if cid < len(model.ranges) and any(c == cid and t >= t0 for c, t in flew)
+        ]
+        if not late:
+            return False
+        r_ball = model.ball_radius_px
         extra: dict[float, list[Detection]] = {}
         for c in self._learn_cands:
             if c.edge:
                 continue
-            if any(
-                c.t < t0 and any(r.holds(c.hue, c.sat, c.val) for r in rs) for t0, rs in self._late
-            ):
-                r = r_ball if r_ball else c.r
-                extra.setdefault(c.t, []).append(Detection(c.x, c.y, r))
+            for t0, cid in late:
+                if c.t < t0 and model.ranges[cid].holds(c.hue, c.sat, c.val):
+                    r = r_ball if r_ball else c.r
+                    extra.setdefault(c.t, []).append(Detection(c.x, c.y, r))
+                    break
         if not extra:
-            return
+            return False
         assoc = Associator(miss_cost=0.5, launch_cone=True)
         assoc.g_px = self.assoc.g_px
         for t, index, dets in self._color_log:
@@ -359,6 +376,7 @@ class Tracker:
             ]
             assoc.step(t, index, dets + more)
         self.assoc = assoc
+        return True
 
     def _relearn(self, frame: Frame) -> None:
         """Keep learning for a while; add ball colours that were not seen at first."""
@@ -425,7 +443,7 @@ class Tracker:
             model.add_new(learned.ranges)
             if len(model.ranges) > n_before:  # a new colour: its balls were unseen so far
                 self._colours_complete_t = r.t
-                self._late.append((r.due, list(model.ranges[n_before:])))
+                self._late.append((r.due, list(range(n_before, len(model.ranges)))))
         if self.learner is None or now is None:
             self._end_worker()
 
@@ -719,12 +737,15 @@ class Tracker:
         # was synchronous; waiting here is deterministic, and ends the worker
         self._apply_relearned(None)
         self._apply_live(None)  # a live analysis not due yet: the whole clip's follows
-        self._replay_late()
         tracks = self.samples()
         fit_tracks, scale = self._scaled(tracks, self._gravity_prior())
         if scale.g_px is not None:
             self.assoc.g_px = scale.g_px
         flights = self._flights(fit_tracks, scale, self.t_last)
+        if self._replay_late(flights):
+            tracks = self.samples()
+            fit_tracks, scale = self._scaled(tracks, self._gravity_prior())
+            flights = self._flights(fit_tracks, scale, self.t_last)
         self._set_releases(flights, scale, self.hands_log)
         duration = (self.t_last - self.t_first) if self.t_first is not None else 0.0
         summary, events = analyse_flights(

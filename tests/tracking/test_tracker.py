@@ -159,3 +159,23 @@ def test_a_ball_size_measured_on_flights_replaces_one_guessed_from_the_hue_histo
     tr._relearns.append(relearn(ColorModel([ColorRange(0, 10, 60, 90, n=9)], 25.0)))
     tr._apply_relearned(8.0)
     assert tr.color_seg.model.ball_radius_px == pytest.approx(14.3)
+
+
+def test_a_late_colour_whose_balls_never_flew_adds_nothing_before_it_came():
+    """300 (one white ball) before a webcam: the learner took skin for a ball's
+    colour at 6 s and something yellow at 8.5 s. Neither flew after it came, so
+    their earlier blobs are not added: still 1 ball and 300 (2 balls and "2" when
+    every late colour's blobs joined)."""
+    from dataclasses import replace
+
+    from edge_juggler.sim.clips import clip_source
+
+    src = clip_source("300", 1129, seconds=10.0, profile="webcam", modality="color")
+    frames = list(src)
+    tr = Tracker(frames[0].intrinsics, "color")
+    for f in frames:
+        tr.update(replace(f, depth=None))
+    a = tr.finish()
+    assert len(tr._late) == 2  # two colours came late
+    assert a.summary["ball_count"] == 1
+    assert a.summary["siteswap"] == "300"
