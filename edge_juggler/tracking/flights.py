@@ -857,6 +857,7 @@ def stitch_hidden_apexes(
         cov = covered[tr.id]
         seen: set[tuple[bool, int, int]] = set()
         noise_at = _noise_of(tr)
+        whole_noise: float | None = None  # _track_noise, once asked
         for lo, hi in _segments(tr, max_gap_s):
             # a track may go on with another ball where one left the top and another
             # came back a few frames later (71 binned s98: a 7's rise, then the fall
@@ -896,7 +897,9 @@ def stitch_hidden_apexes(
                         # (two samples a frame apart tell the speed to within their
                         # scatter: it must put the apex well within apex_dt_s)
                         k = edge[1] if end else edge[0]
-                        sigma = max(noise_at(k), _track_noise(tr), 1.0)
+                        if whole_noise is None:
+                            whole_noise = _track_noise(tr)
+                        sigma = max(noise_at(k), whole_noise, 1.0)
                         dt_k = float(tr.t[edge[1]] - tr.t[edge[0]])
                         if np.sqrt(2.0) * sigma / (dt_k * g_px) > apex_dt_s / 3.0:
                             edge = None

@@ -158,8 +158,8 @@ class Tracker:
         self._colours_complete_t: float | None = None  # a ball colour was learned late
         # while colours may still be learned late: each frame's colour detections, as
         # associated (time, index, detections), and the colours that came late (from
-        # when, ranges): at the end their balls' moving blobs the learner saw before
-        # join and the frames are associated again (see _replay_late)
+        # when, their ids in the model): at the end their balls' moving blobs the
+        # learner saw before join and the frames are associated again (_replay_late)
         self._color_log: list[tuple[float, int, list[Detection]]] | None = None
         self._late: list[tuple[float, list[int]]] = []  # (from when, colour ids)
         self._learn_cands: list | None = None
@@ -436,7 +436,7 @@ class Tracker:
             # (a size measured on flights replaces one from the hue histogram of
             # moving blobs, the fallback without flights: 71 webcam s5469 took 5 px
             # from shirt specks at first, and every ball of 20 px was "too big")
-            guessed = all(r.n == 0 for r in model.ranges) and any(r.n > 0 for r in learned.ranges)
+            guessed = all(c.n == 0 for c in model.ranges) and any(c.n > 0 for c in learned.ranges)
             if model.ball_radius_px is None or (guessed and learned.ball_radius_px):
                 model.ball_radius_px = learned.ball_radius_px
             n_before = len(model.ranges)

@@ -113,22 +113,27 @@ def test_a_live_window_of_few_throws_still_counts_the_balls():
     assert out[0]["siteswap"] is None and out[0]["ball_count"] == 1
 
 
+def _track_colour_clip(pattern: str, seed: int):
+    """(tracker, analysis) of a 10 s synthetic webcam clip, colour only."""
+    from dataclasses import replace
+
+    from edge_juggler.sim.clips import clip_source
+
+    src = clip_source(pattern, seed, seconds=10.0, profile="webcam", modality="color")
+    frames = list(src)
+    tr = Tracker(frames[0].intrinsics, "color")
+    for f in frames:
+        tr.update(replace(f, depth=None))
+    return tr, tr.finish()
+
+
 def test_the_balls_of_colours_learned_late_are_tracked_from_the_start():
     """633 before a close webcam: the two 6-balls fly out of the top at 100 px a
     frame and their colours are learned only at a re-learn (6 s), too late to see
     their 6s. The learner saw their moving blobs all along; at the end those join
     and the clip is associated again, and it reads 633 with 4 balls (330 with 2
     before)."""
-    from dataclasses import replace
-
-    from edge_juggler.sim.clips import clip_source
-
-    src = clip_source("633", 6349, seconds=10.0, profile="webcam", modality="color")
-    frames = list(src)
-    tr = Tracker(frames[0].intrinsics, "color")
-    for f in frames:
-        tr.update(replace(f, depth=None))
-    a = tr.finish()
+    tr, a = _track_colour_clip("633", 6349)
     assert tr._late and tr._late[0][0] > 3.0  # a colour came at a re-learn
     assert a.summary["ball_count"] == 4
     assert a.summary["siteswap"] == "633"
@@ -166,16 +171,7 @@ def test_a_late_colour_whose_balls_never_flew_adds_nothing_before_it_came():
     colour at 6 s and something yellow at 8.5 s. Neither flew after it came, so
     their earlier blobs are not added: still 1 ball and 300 (2 balls and "2" when
     every late colour's blobs joined)."""
-    from dataclasses import replace
-
-    from edge_juggler.sim.clips import clip_source
-
-    src = clip_source("300", 1129, seconds=10.0, profile="webcam", modality="color")
-    frames = list(src)
-    tr = Tracker(frames[0].intrinsics, "color")
-    for f in frames:
-        tr.update(replace(f, depth=None))
-    a = tr.finish()
+    tr, a = _track_colour_clip("300", 1129)
     assert len(tr._late) == 2  # two colours came late
     assert a.summary["ball_count"] == 1
     assert a.summary["siteswap"] == "300"
