@@ -441,9 +441,7 @@ def _noise_of(tr: TrackSamples, half_s: float = 0.3) -> Callable[[int], float]:
     asks at many samples of one track)."""
     if len(tr) < 8:
         return lambda k: 0.0
-    d = np.diff(np.asarray(tr.frame))
-    ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
-    e = np.abs(np.diff(tr.xy, 3, axis=0))  # (n - 3, 2)
+    ok, e = _third_differences(tr)
     tc = 0.5 * (tr.t[1:-2] + tr.t[2:-1])
 
     def at(k: int) -> float:
@@ -453,17 +451,22 @@ def _noise_of(tr: TrackSamples, half_s: float = 0.3) -> Callable[[int], float]:
     return at
 
 
+def _third_differences(tr: TrackSamples) -> tuple[np.ndarray, np.ndarray]:
+    """(over four consecutive frames?, |third differences| in x and y), n - 3 rows."""
+    d = np.diff(np.asarray(tr.frame))
+    ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
+    return ok, np.abs(np.diff(tr.xy, 3, axis=0))
+
+
 def _track_noise(tr: TrackSamples) -> float:
     """``local_noise_px`` over the whole track, however short (0 without four
     samples in consecutive frames)."""
-    d = np.diff(np.asarray(tr.frame))
-    if len(d) < 3:
+    if len(tr) < 4:
         return 0.0
-    ok = (d[:-2] == 1) & (d[1:-1] == 1) & (d[2:] == 1)
+    ok, e = _third_differences(tr)
     if not ok.any():
         return 0.0
-    e = np.abs(np.diff(tr.xy, 3, axis=0))[ok]
-    return 1.4826 * float(np.median(e)) / np.sqrt(20.0)
+    return 1.4826 * float(np.median(e[ok])) / np.sqrt(20.0)
 
 
 def extract_flights(
