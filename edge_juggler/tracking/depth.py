@@ -226,6 +226,23 @@ class DepthSegmenter:
                     return c[0], (self.body_x if self.body_x is not None else c[1])
         if self._still >= 3:
             work = depth[:: self.step, :: self.step]
+            # the pick's own depth first: a juggler beside a tall box at the same
+            # depth shares its band, whose median column the box pulls off the
+            # juggler (40 wide s7578: column 152 for a juggler at 240, so balls
+            # 0.3 m from the juggler lay past max_lateral_m). A moving head at that
+            # very depth says where the juggler stands
+            # (or that stays where the juggler was: a look whose motion falls short
+            # would pull the column halfway back to the box)
+            ppm = self.f / (pick[0] / 1000.0)
+            for head in self._heads(work, pick[0]):
+                at = (pick[0], head[1])
+                hz = self._head_depth(work, head, pick[0])
+                if hz is None or abs(hz - pick[0]) >= 150:
+                    continue
+                stays = self.body_x is not None and abs(head[1] - self.body_x) < 0.1 * ppm
+                if stays or motion(at) >= 0.002:
+                    self._moved_to = True
+                    return at
             for c in found:
                 if c[0] <= pick[0] + 150:
                     continue
@@ -782,6 +799,19 @@ class DepthSegmenter:
             # slanted edges would pass for narrow peaks one by one)
             lo, hi = _run_around(first <= top + 0.15 * ppm_r, c)
             first[(cols >= lo) & (cols < hi)] = n
+
+    def _head_depth(
+        self, d: np.ndarray, head: tuple[float, float], zb: float
+    ) -> float | None:
+        """Median depth (mm) of a head found in ``zb``'s band: its top 0.15 m and
+        0.05 m either side of its column (the band reaches 0.5 m back, so a head
+        found there may stand behind ``zb``)."""
+        ppm = self.f / (zb / 1000.0)
+        top, col = int(head[0]), int(head[1])
+        half = max(1, int(0.05 * ppm))
+        patch = d[top : top + max(2, int(0.15 * ppm)), max(0, col - half) : col + half + 1]
+        v = patch[(patch > zb - 400) & (patch < zb + 500)]
+        return float(np.median(v)) if v.size >= 4 else None
 
     def _heads_or_short(
         self, d: np.ndarray, zb: float, found: list[tuple[float, float]]

@@ -474,6 +474,28 @@ def test_the_juggler_stays_the_body_when_a_box_stands_just_in_front():
     assert all(hz - 0.1 < z < hz + 0.5 for z, hz in zs)  # the box: 0.15 m before the hands
 
 
+def test_the_body_column_is_the_jugglers_beside_a_tall_box_at_their_depth():
+    """A tall box stands 0.9 m left of the juggler at the juggler's own depth and
+    is the larger thing in the depth band, whose median column it pulls onto
+    itself (40 wide s7578: balls 0.3 m right of the juggler lay past
+    max_lateral_m, and the clip read no balls). The moving head at that depth
+    gives the column, from the fourth look on and every look after."""
+    from edge_juggler.sim.clips import render_clip
+
+    frames, truth = render_clip("40", 7578, seconds=3.0, profile="azure_wfov", modality="depth")
+    seg = DepthSegmenter(frames[0].intrinsics)
+    intr = frames[0].intrinsics
+    off = []
+    for i, f in enumerate(frames):
+        seg.process(f.depth)
+        if i >= 16:
+            hands = truth.frames[i].hands_m
+            hands_z = float(np.mean(hands[:, 2]))
+            mid_x = intr.fx * float(np.mean(hands[:, 0])) / hands_z + intr.cx
+            off.append(abs(seg.body_x * seg.step - mid_x) * hands_z / intr.fx)
+    assert max(off) < 0.25  # metres
+
+
 def test_depth_a_speckled_box_beside_the_juggler_gives_no_balls():
     """A dark box at the juggler's depth reads as scattered pixels with holes (no
     reading) between: pieces of it stand in front of the holes, some ball-sized
