@@ -800,9 +800,7 @@ class DepthSegmenter:
             lo, hi = _run_around(first <= top + 0.15 * ppm_r, c)
             first[(cols >= lo) & (cols < hi)] = n
 
-    def _head_depth(
-        self, d: np.ndarray, head: tuple[float, float], zb: float
-    ) -> float | None:
+    def _head_depth(self, d: np.ndarray, head: tuple[float, float], zb: float) -> float | None:
         """Median depth (mm) of a head found in ``zb``'s band: its top 0.15 m and
         0.05 m either side of its column (the band reaches 0.5 m back, so a head
         found there may stand behind ``zb``)."""
