@@ -128,6 +128,7 @@ class DepthSegmenter:
         self._head_at: tuple[float, float] | None = None  # top row, column (work px)
         self._prev_grid: np.ndarray | None = None  # find_body's coarse grid, last look
         self._moved_to = False  # find_body's last pick was told apart by motion
+        self._own_head = False  # ... by a moving head at the pick's own depth
         self._still = 0  # find_body's looks in a row with its pick not moving at all
         self._found: list[tuple[float, float]] = []  # find_body's things (depth mm, column)
 
@@ -211,6 +212,7 @@ class DepthSegmenter:
         # furniture does not move at all (a juggler standing still still breathes
         # and moves the hands a little): only after three still looks in a row
         self._still = self._still + 1 if motion(pick) < 0.0005 else 0
+        self._own_head = self._own_head and self._still >= 3
         if self._still:
             # a juggler told apart by motion before stays (where it was: the depth
             # band's median column also holds whatever else stands at that depth).
@@ -239,10 +241,15 @@ class DepthSegmenter:
                 hz = self._head_depth(work, head, pick[0])
                 if hz is None or abs(hz - pick[0]) >= 150:
                     continue
-                stays = self.body_x is not None and abs(head[1] - self.body_x) < 0.1 * ppm
+                stays = (
+                    self._own_head
+                    and self.body_x is not None
+                    and abs(head[1] - self.body_x) < 0.1 * ppm
+                )
                 if stays or motion(at) >= 0.002:
-                    self._moved_to = True
+                    self._moved_to = self._own_head = True
                     return at
+            self._own_head = False
             for c in found:
                 if c[0] <= pick[0] + 150:
                     continue
