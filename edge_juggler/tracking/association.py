@@ -60,6 +60,12 @@ def _fall_line(
     return v, y0, max(abs(ri - v * si - y0) for si, ri in zip(ts, rs, strict=True))
 
 
+def _recent_z(tr: BallTrack) -> float:
+    """Median depth of a track's last three samples (NaN without depth)."""
+    z = [v for v in tr.z[-3:] if not math.isnan(v)]
+    return float(np.median(z)) if z else math.nan
+
+
 def _with_misses(cost: np.ndarray, miss: float) -> np.ndarray:
     """The cost matrix with a way out for every track and every detection.
 
@@ -292,7 +298,9 @@ class Associator:
             # depth: a blob far nearer or further than the ball was is something
             # else on its path (a shoulder's bump behind the apex of a 3, 531 wide
             # depth s5: 0.27 m behind the ball; colour has no depth, NaN)
-            tz = np.array([tr.z[-1] for tr in tracks])[:, None]
+            # (the median of its last three: one sample a track took from such a
+            # thing would otherwise turn the ball itself away next)
+            tz = np.array([_recent_z(tr) for tr in tracks])[:, None]
             dz = np.array([np.nan if d.z_m is None else d.z_m for d in dets])[None, :]
             since = np.array([t - tr.last_t for tr in tracks])[:, None]
             with np.errstate(invalid="ignore"):
