@@ -61,9 +61,13 @@ def _fall_line(
 
 
 def _recent_z(tr: BallTrack) -> float:
-    """Median depth of a track's last three samples (NaN without depth)."""
-    z = [v for v in tr.z[-3:] if not math.isnan(v)]
-    return float(np.median(z)) if z else math.nan
+    """Median depth of a track's last three samples (NaN without depth).
+
+    Plain floats: it runs for every track on every frame (np.median costs ~10 us)."""
+    z = sorted(v for v in tr.z[-3:] if not math.isnan(v))
+    if not z:
+        return math.nan
+    return z[1] if len(z) == 3 else 0.5 * (z[0] + z[-1])
 
 
 def _with_misses(cost: np.ndarray, miss: float) -> np.ndarray:
