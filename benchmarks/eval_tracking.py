@@ -14,8 +14,8 @@ counted or not (``throws_within_2pct_strict`` leaves that allowance out).
     python benchmarks/eval_tracking.py            # full table (~10 min on one core)
     python benchmarks/eval_tracking.py --quick    # a few clips
     python benchmarks/eval_tracking.py --drops 8  # and 8 cascades with a drop
-    python benchmarks/eval_tracking.py --seeds 20 --drops 16 --base 8000 --jobs 2
-        # a fresh holdout: seeds no one has looked at (5000, 6000 and 7000 are used up)
+    python benchmarks/eval_tracking.py --seeds 20 --drops 16 --base 9000 --jobs 2
+        # a fresh holdout: seeds no one has looked at (5000 to 8000 are used up)
 Writes benchmarks/results/tracking_eval.json.
 
 The test seeds from 1000 have been run after many changes, and their failures
