@@ -140,6 +140,11 @@ PASS_S = 0.25  # a flight this short rises 8 cm at most: a pass from hand to han
 PASS_SHARE = 0.35  # ... when also this short against the tall flights (75th percentile)
 
 
+def _pass_s(durations: np.ndarray | list[float]) -> float:
+    """Flights shorter than this (s) are passes against the pattern's tall ones."""
+    return min(PASS_S, PASS_SHARE * float(np.percentile(durations, 75)))
+
+
 def count_from_air(flights: list[Flight]) -> int:
     """Balls from how many fly at once: the most in the air, plus one held.
 
@@ -163,7 +168,7 @@ def count_from_air(flights: list[Flight]) -> int:
         return ((spans[:, :1].T <= grid[:, None]) & (spans[:, 1:].T >= grid[:, None])).sum(1)
 
     dur = ts[:, 1] - ts[:, 0]
-    tall = ts[dur >= min(PASS_S, PASS_SHARE * np.percentile(dur, 75))]
+    tall = ts[dur >= _pass_s(dur)]
     air = flying(tall)
     peak = int(np.percentile(air, 95))
     if peak == 1:
@@ -234,8 +239,7 @@ def _without_wiggles(
     # (and the short lifts that stay at one hand, peaking higher: a 300's hand lifts
     # its resting ball halfway through the wait, 7 cm in 0.16 s, 300 wide colour
     # s7512 read 330 with 2 balls)
-    dur = [f.duration for f in flights]
-    short = min(PASS_S, PASS_SHARE * float(np.percentile(dur, 75))) if dur else 0.0
+    short = _pass_s([f.duration for f in flights]) if flights else 0.0
     wiggles = [
         not f.dropped and (_at_the_hands(f, level, scale) or _lift(f, short, scale))
         for f in flights

@@ -304,11 +304,12 @@ class Associator:
             # depth s5: 0.27 m behind the ball; colour has no depth, NaN)
             # (the median of its last three: one sample a track took from such a
             # thing would otherwise turn the ball itself away next)
-            tz = np.array([_recent_z(tr) for tr in tracks])[:, None]
-            dz = np.array([np.nan if d.z_m is None else d.z_m for d in dets])[None, :]
-            since = np.array([t - tr.last_t for tr in tracks])[:, None]
-            with np.errstate(invalid="ignore"):
-                ok &= ~(np.abs(tz - dz) > Z_STEP_M + Z_SPEED_M_S * since)
+            if any(d.z_m is not None for d in dets):
+                tz = np.array([_recent_z(tr) for tr in tracks])[:, None]
+                dz = np.array([np.nan if d.z_m is None else d.z_m for d in dets])[None, :]
+                since = np.array([t - tr.last_t for tr in tracks])[:, None]
+                with np.errstate(invalid="ignore"):
+                    ok &= ~(np.abs(tz - dz) > Z_STEP_M + Z_SPEED_M_S * since)
             cost = np.where(ok, dist / gate, 1e6)
             if self.miss_cost is not None:
                 cost_in = _with_misses(cost, self.miss_cost)
