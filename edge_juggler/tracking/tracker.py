@@ -132,6 +132,12 @@ class _Live:
     ms: float  # the part on the tracking thread
 
 
+def _ball_associator() -> Associator:
+    """The tracker's association: unmatched tracks and detections allowed (at the
+    gate's half-way cost), and a re-found ball may leave upward at a throw's speed."""
+    return Associator(miss_cost=0.5, launch_cone=True)
+
+
 class Tracker:
     """``update(frame) -> TrackState`` per frame, ``finish() -> Analysis`` at the end."""
 
@@ -144,7 +150,7 @@ class Tracker:
         self.intr = intrinsics
         self.frame_height: int | None = None  # image rows (drops fall out of the bottom)
         self.modality = modality
-        self.assoc = Associator(miss_cost=0.5, launch_cone=True)
+        self.assoc = _ball_associator()
         self.static: StaticFilter | None = None
         self.depth_seg: DepthSegmenter | None = None
         self.points_intr: Intrinsics | None = None  # a virtual camera looking at 3-D points
@@ -366,7 +372,7 @@ class Tracker:
                     break
         if not extra:
             return False
-        assoc = Associator(miss_cost=0.5, launch_cone=True)
+        assoc = _ball_associator()
         assoc.g_px = self.assoc.g_px
         for t, index, dets in self._color_log:
             more = [
